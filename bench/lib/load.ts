@@ -1,0 +1,57 @@
+// Two ways to load a URL: closed-loop max throughput (autocannon), and an
+// open-loop fixed rate with microsecond latencies (autocannon's histogram
+// resolves whole milliseconds, too coarse for "< 1 ms added").
+import autocannon from 'autocannon'
+import { Pool } from 'undici'
+
+export interface Throughput { rps: number, p50Ms: number, p99Ms: number, errors: number, non2xx: number }
+
+export async function maxThroughput (url: string, options: { connections?: number, seconds?: number, warmupSeconds?: number } = {}): Promise<Throughput> {
+  const run = (duration: number): Promise<autocannon.Result> =>
+    autocannon({ url, connections: options.connections ?? 50, duration })
+  await run(options.warmupSeconds ?? 3)
+  const result = await run(options.seconds ?? 10)
+  return {
+    rps: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx
+  }
+}
+
+export interface FixedRate { rate: number, achievedRps: number, p50Us: number, p99Us: number, errors: number }
+
+function percentile (sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN
+}
+
+/**
+ * Sends `rate` requests per second for `seconds`, each timed from its
+ * scheduled start (so a stalled server cannot hide latency: no coordinated omission).
+ */
+export async function fixedRate (url: string, rate: number, seconds: number, connections = 32): Promise<FixedRate> {
+  const target = new URL(url)
+  const pool = new Pool(target.origin, { connections, pipelining: 1 })
+  const path = target.pathname + target.search
+  const total = Math.round(rate * seconds)
+  const latencies: number[] = []
+  let errors = 0
+  const start = performance.now()
+  const inFlight: Array<Promise<void>> = []
+  for (let i = 0; i < total; i++) {
+    const scheduled = start + (i * 1000) / rate
+    const wait = scheduled - performance.now()
+    if (wait > 1) await new Promise(resolve => setTimeout(resolve, wait))
+    inFlight.push(pool.request({ method: 'GET', path }).then(async res => {
+      await res.body.dump()
+      if (res.statusCode !== 200) errors++
+      latencies.push((performance.now() - scheduled) * 1000)
+    }, () => { errors++ }))
+  }
+  await Promise.all(inFlight)
+  const elapsed = (performance.now() - start) / 1000
+  await pool.close()
+  latencies.sort((a, b) => a - b)
+  return { rate, achievedRps: Math.round(total / elapsed), p50Us: Math.round(percentile(latencies, 0.5)), p99Us: Math.round(percentile(latencies, 0.99)), errors }
+}

@@ -1,0 +1,17 @@
+// npm run bench: every benchmark, printed as Markdown for the README.
+// BENCH_SECONDS sets the measured duration of each run (default 10).
+import { cpus } from 'node:os'
+import { restProxyBench } from './rest-proxy.js'
+
+const benches: Record<string, () => Promise<string>> = {
+  'rest-proxy': restProxyBench
+}
+
+const only = process.argv.slice(2)
+console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}\n`)
+for (const [name, run] of Object.entries(benches)) {
+  if (only.length && !only.includes(name)) continue
+  console.error(`bench/${name}`)
+  console.log(`### bench/${name}\n\n${await run()}\n`)
+}
+process.exit(0)

@@ -1,0 +1,155 @@
+// The gateway's configuration, read once from the environment (DESIGN §1.1).
+// Every problem is collected and reported together, before the server
+// listens; secret values never appear in a message.
+import { readFileSync } from 'node:fs'
+import type { Credentials, KeyVersion, QuerySigning } from './kucoin/signer.js'
+
+export interface Config {
+  host: string
+  port: number
+  logLevel: string
+  spotUrl: string
+  futuresUrl: string
+  credentials: Credentials | undefined
+  tradingEnabled: boolean
+  simulate: boolean
+  querySigning: QuerySigning
+  upstream: {
+    connections: number
+    connectTimeoutMs: number
+    headersTimeoutMs: number
+    bodyTimeoutMs: number
+    /** Largest non-streamed upstream body the gateway will read to check its envelope. */
+    maxBufferedBytes: number
+  }
+  timeSyncIntervalMs: number
+  bodyLimitBytes: number
+}
+
+export type Env = Record<string, string | undefined>
+
+export class ConfigError extends Error {
+  readonly problems: string[]
+  constructor (problems: string[]) {
+    super(`invalid configuration:\n${problems.map(p => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** Reads env, collecting problems instead of throwing at the first. */
+class Reader {
+  readonly problems: string[] = []
+  constructor (private readonly env: Env, private readonly readFile: (path: string) => string) {}
+
+  string (name: string, fallback: string): string {
+    const value = this.env[name]
+    return value === undefined || value === '' ? fallback : value
+  }
+
+  oneOf<T extends string> (name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.string(name, fallback)
+    if ((allowed as readonly string[]).includes(value)) return value as T
+    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`)
+    return fallback
+  }
+
+  int (name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name, String(fallback))
+    const value = Number(raw)
+    if (Number.isInteger(value) && value >= min && value <= max) return value
+    this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`)
+    return fallback
+  }
+
+  bool (name: string, fallback: boolean): boolean {
+    const raw = this.string(name, String(fallback)).toLowerCase()
+    if (['true', '1', 'yes'].includes(raw)) return true
+    if (['false', '0', 'no'].includes(raw)) return false
+    this.problems.push(`${name} must be true or false (got "${raw}")`)
+    return fallback
+  }
+
+  url (name: string, fallback: string): string {
+    const raw = this.string(name, fallback)
+    try {
+      const url = new URL(raw)
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme')
+      if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) throw new Error('origin')
+      return url.origin
+    } catch {
+      this.problems.push(`${name} must be an http(s) origin such as https://api.kucoin.com, with no path, query or credentials`)
+      return fallback
+    }
+  }
+
+  /** A secret from NAME or from the file named by NAME_FILE; never echoed. */
+  secret (name: string): string | undefined {
+    const direct = this.env[name]
+    const file = this.env[`${name}_FILE`]
+    if (direct && file) {
+      this.problems.push(`set ${name} or ${name}_FILE, not both`)
+      return undefined
+    }
+    if (file) {
+      try {
+        const value = this.readFile(file).trim()
+        if (value === '') this.problems.push(`${name}_FILE names an empty file`)
+        return value || undefined
+      } catch (error) {
+        this.problems.push(`${name}_FILE cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+        return undefined
+      }
+    }
+    return direct || undefined
+  }
+}
+
+function readCredentials (r: Reader): Credentials | undefined {
+  const names = ['KUCOIN_API_KEY', 'KUCOIN_API_SECRET', 'KUCOIN_API_PASSPHRASE'] as const
+  const problemsBefore = r.problems.length
+  const [key, secret, passphrase] = names.map(n => r.secret(n))
+  const unreadable = r.problems.length > problemsBefore
+  const version = Number(r.oneOf('KUCOIN_API_KEY_VERSION', ['1', '2', '3'], '3')) as KeyVersion
+  if (unreadable) return undefined
+  const given = [key, secret, passphrase].filter(v => v !== undefined).length
+  if (given === 0) return undefined
+  if (given < 3) {
+    const missing = names.filter((_, i) => [key, secret, passphrase][i] === undefined)
+    r.problems.push(`credentials need all three of KUCOIN_API_KEY, KUCOIN_API_SECRET, KUCOIN_API_PASSPHRASE; missing ${missing.join(', ')}`)
+    return undefined
+  }
+  return { key: key!, secret: secret!, passphrase: passphrase!, version }
+}
+
+/**
+ * Parses the environment into a frozen Config, or throws ConfigError listing
+ * every problem. `simulate` may be forced by the `--simulate` flag.
+ */
+export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: (path: string) => string } = {}): Config {
+  const r = new Reader(env, options.readFile ?? (path => readFileSync(path, 'utf8')))
+  const config: Config = {
+    host: r.string('HOST', '127.0.0.1'),
+    port: r.int('PORT', 8080, 0, 65535),
+    logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    spotUrl: r.url('KUCOIN_SPOT_URL', 'https://api.kucoin.com'),
+    futuresUrl: r.url('KUCOIN_FUTURES_URL', 'https://api-futures.kucoin.com'),
+    credentials: readCredentials(r),
+    tradingEnabled: r.bool('KGW_TRADING_ENABLED', false),
+    simulate: r.bool('KGW_SIMULATE', false) || options.simulate === true,
+    querySigning: r.oneOf('KGW_QUERY_SIGNING', ['decoded', 'raw'] as const, 'decoded'),
+    upstream: {
+      connections: r.int('KGW_UPSTREAM_CONNECTIONS', 128, 1, 4096),
+      connectTimeoutMs: r.int('KGW_UPSTREAM_CONNECT_TIMEOUT_MS', 5000, 1, 600_000),
+      headersTimeoutMs: r.int('KGW_UPSTREAM_HEADERS_TIMEOUT_MS', 10_000, 1, 600_000),
+      bodyTimeoutMs: r.int('KGW_UPSTREAM_BODY_TIMEOUT_MS', 30_000, 1, 600_000),
+      maxBufferedBytes: r.int('KGW_UPSTREAM_MAX_BUFFERED_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024)
+    },
+    timeSyncIntervalMs: r.int('KGW_TIME_SYNC_INTERVAL_MS', 60_000, 1000, 86_400_000),
+    bodyLimitBytes: r.int('KGW_BODY_LIMIT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024)
+  }
+  if (r.problems.length) throw new ConfigError(r.problems)
+  return Object.freeze(config)
+}

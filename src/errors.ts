@@ -1,0 +1,119 @@
+// Every error the gateway can answer with, and the one shape it has on the
+// wire: application/problem+json (RFC 9457) plus KuCoin-style `code` and `msg`.
+// No other file defines error types; kucoin/errors.ts only maps KuCoin's
+// codes and transport failures onto these.
+import type { Market } from './kucoin/catalog.js'
+
+/** Stable machine-readable kinds. The problem `type` is `urn:kgw:<kind>`. */
+export const ERROR_KINDS = {
+  // The request itself, checked by the gateway before anything goes upstream.
+  'bad-request': { status: 400, title: 'Bad request' },
+  'route-not-found': { status: 404, title: 'No such route' },
+  'payload-too-large': { status: 413, title: 'Request body too large' },
+  'credentials-missing': { status: 401, title: 'Private endpoint, but the gateway has no KuCoin credentials' },
+  'endpoint-denied': { status: 403, title: 'Endpoint denied by the gateway policy' },
+  // KuCoin rejected the gateway's authentication.
+  'auth-headers-missing': { status: 401, title: 'KuCoin saw no authentication headers' },
+  'timestamp-rejected': { status: 502, title: 'KuCoin rejected the request timestamp' },
+  'api-key-invalid': { status: 401, title: 'KuCoin does not know the API key' },
+  'passphrase-invalid': { status: 401, title: 'KuCoin rejected the API passphrase' },
+  'signature-invalid': { status: 401, title: 'KuCoin rejected the request signature' },
+  'key-version-invalid': { status: 401, title: 'KuCoin rejected the API key version' },
+  'ip-not-allowed': { status: 403, title: 'The gateway\'s IP is not in the key\'s whitelist' },
+  'permission-denied': { status: 403, title: 'The API key lacks the permission this endpoint needs' },
+  'account-restricted': { status: 403, title: 'Account, region or KYC restriction' },
+  // KuCoin business errors (KuCoin answers these with HTTP 200).
+  'invalid-parameter': { status: 400, title: 'KuCoin rejected a parameter' },
+  'unknown-symbol': { status: 400, title: 'Unknown or unavailable symbol' },
+  'insufficient-funds': { status: 422, title: 'Insufficient balance' },
+  'order-rejected': { status: 422, title: 'KuCoin rejected the order' },
+  'order-limit-exceeded': { status: 422, title: 'Too many open orders' },
+  'order-not-found': { status: 404, title: 'Order not found' },
+  'order-state-conflict': { status: 409, title: 'The order is not in a state that allows this' },
+  'duplicate-client-oid': { status: 409, title: 'clientOid already used by an active order' },
+  'trading-suspended': { status: 409, title: 'Trading is suspended for this symbol' },
+  'endpoint-not-found': { status: 404, title: 'KuCoin has no such endpoint' },
+  'endpoint-deprecated': { status: 410, title: 'KuCoin has retired this endpoint' },
+  'unsupported-media-type': { status: 415, title: 'KuCoin needs Content-Type: application/json' },
+  'rate-limited': { status: 429, title: 'Rate limit exhausted' },
+  'kucoin-error': { status: 502, title: 'KuCoin answered with an unrecognised error' },
+  // KuCoin or the network failed.
+  'upstream-error': { status: 502, title: 'KuCoin reported an internal error' },
+  'upstream-unavailable': { status: 503, title: 'KuCoin is unavailable' },
+  'upstream-timeout': { status: 504, title: 'KuCoin did not answer in time' },
+  'upstream-unreachable': { status: 502, title: 'Could not connect to KuCoin' },
+  'upstream-reset': { status: 502, title: 'KuCoin closed the connection' },
+  'upstream-tls': { status: 502, title: 'TLS handshake with KuCoin failed' },
+  'upstream-bad-response': { status: 502, title: 'KuCoin sent a response that is not a KuCoin envelope' },
+  'internal': { status: 500, title: 'Internal gateway error' }
+} as const satisfies Record<string, { status: number, title: string }>
+
+export type ErrorKind = keyof typeof ERROR_KINDS
+
+export const PROBLEM_TYPE_PREFIX = 'urn:kgw:'
+
+export interface GatewayErrorInit {
+  /** KuCoin's code, or the gateway's own (`KGW_...`) when KuCoin said nothing. */
+  code?: string
+  /** KuCoin's msg, or the gateway's. */
+  msg?: string
+  detail?: string
+  market?: Market
+  /** For 429: how long the client should wait. */
+  retryAfterMs?: number
+  /** Upstream response headers worth passing on (gw-ratelimit-*). */
+  headers?: Record<string, string>
+  cause?: unknown
+}
+
+export class GatewayError extends Error {
+  readonly kind: ErrorKind
+  readonly status: number
+  readonly code: string
+  readonly msg: string
+  readonly detail: string
+  readonly market: Market | undefined
+  readonly retryAfterMs: number | undefined
+  readonly headers: Record<string, string>
+
+  constructor (kind: ErrorKind, init: GatewayErrorInit = {}) {
+    const { status, title } = ERROR_KINDS[kind]
+    super(init.detail ?? title, init.cause === undefined ? undefined : { cause: init.cause })
+    this.name = 'GatewayError'
+    this.kind = kind
+    this.status = status
+    this.code = init.code ?? `KGW_${kind.toUpperCase().replaceAll('-', '_')}`
+    this.msg = init.msg ?? title
+    this.detail = init.detail ?? title
+    this.market = init.market
+    this.retryAfterMs = init.retryAfterMs
+    this.headers = init.headers ?? {}
+  }
+}
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  code: string
+  msg: string
+  market?: Market
+  requestId: string
+  retryAfterMs?: number
+}
+
+export function toProblem (error: GatewayError, requestId: string): Problem {
+  const problem: Problem = {
+    type: PROBLEM_TYPE_PREFIX + error.kind,
+    title: ERROR_KINDS[error.kind].title,
+    status: error.status,
+    detail: error.detail,
+    code: error.code,
+    msg: error.msg,
+    requestId
+  }
+  if (error.market) problem.market = error.market
+  if (error.retryAfterMs !== undefined) problem.retryAfterMs = error.retryAfterMs
+  return problem
+}

@@ -1,0 +1,162 @@
+// The KuCoin REST client: one keep-alive undici Pool per market host, signing
+// of the exact bytes sent, the server-time offset, and the envelope check.
+// Callers get a pass-through response or a GatewayError; nothing else.
+import { Pool } from 'undici'
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Config } from '../config.js'
+import { GatewayError } from '../errors.js'
+import type { Market } from './catalog.js'
+import { ServerClock } from './clock.js'
+import { readEnvelope, type EnvelopeResponse } from './envelope.js'
+import { transportError } from './errors.js'
+import { passphraseHeader, signRequest, signedPath, type Credentials, type QuerySigning } from './signer.js'
+
+export interface KucoinRequest {
+  market: Market
+  method: string
+  /** Path as the client sent it, starting with `/api/`, no query. */
+  path: string
+  /** Query as the client sent it, without `?`; '' for none. */
+  query: string
+  body: Buffer | undefined
+  /** Headers to forward; see pickRequestHeaders. */
+  headers: Record<string, string>
+  signed: boolean
+}
+
+export type KucoinResponse = EnvelopeResponse
+
+/**
+ * Client headers KuCoin may see. An allowlist: KC-API-*, Authorization,
+ * Cookie, hop-by-hop and proxy headers never pass. Accept-Encoding is left
+ * out on purpose so bodies arrive uncompressed and the envelope can be read.
+ */
+const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept', 'accept-language', 'user-agent', 'x-site-type']
+
+export function pickRequestHeaders (incoming: IncomingHttpHeaders): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = incoming[name]
+    if (typeof value === 'string') headers[name] = value
+  }
+  return headers
+}
+
+/** Upstream headers clients see: the body's type and KuCoin's rate-limit state. */
+function pickResponseHeaders (incoming: IncomingHttpHeaders): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(incoming)) {
+    if (typeof value === 'string' && (name === 'content-type' || name.startsWith('gw-ratelimit-'))) headers[name] = value
+  }
+  return headers
+}
+
+export class KucoinClient {
+  readonly clocks: Record<Market, ServerClock>
+  private readonly pools: Record<Market, Pool>
+  private readonly credentials: Credentials | undefined
+  private readonly passphrase: string | undefined
+  private readonly querySigning: QuerySigning
+  private readonly maxBuffered: number
+
+  constructor (config: Pick<Config, 'spotUrl' | 'futuresUrl' | 'credentials' | 'querySigning' | 'upstream'>) {
+    const { upstream } = config
+    const pool = (origin: string): Pool => new Pool(origin, {
+      connections: upstream.connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: upstream.connectTimeoutMs },
+      headersTimeout: upstream.headersTimeoutMs,
+      bodyTimeout: upstream.bodyTimeoutMs
+    })
+    this.pools = { spot: pool(config.spotUrl), futures: pool(config.futuresUrl) }
+    this.clocks = {
+      spot: new ServerClock(() => this.serverTime('spot')),
+      futures: new ServerClock(() => this.serverTime('futures'))
+    }
+    this.credentials = config.credentials
+    this.passphrase = config.credentials && passphraseHeader(config.credentials)
+    this.querySigning = config.querySigning
+    this.maxBuffered = upstream.maxBufferedBytes
+  }
+
+  get hasCredentials (): boolean {
+    return this.credentials !== undefined
+  }
+
+  /** Sends one request; on 400002 resyncs the market's clock and retries once. */
+  async request (req: KucoinRequest): Promise<KucoinResponse> {
+    if (req.signed && !this.credentials) {
+      throw new GatewayError('credentials-missing', { market: req.market, detail: 'this endpoint is private and the gateway has no KuCoin credentials configured' })
+    }
+    try {
+      return await this.send(req)
+    } catch (error) {
+      if (!req.signed || !(error instanceof GatewayError) || error.code !== '400002') throw error
+      await this.clocks[req.market].sync().catch(() => {})
+      return await this.send(req)
+    }
+  }
+
+  private async send (req: KucoinRequest): Promise<KucoinResponse> {
+    const headers = { ...req.headers }
+    if (req.body && req.body.length > 0 && headers['content-type'] === undefined) headers['content-type'] = 'application/json'
+    if (req.signed) Object.assign(headers, this.sign(req))
+    const path = req.query === '' ? req.path : `${req.path}?${req.query}`
+    let res
+    try {
+      res = await this.pools[req.market].request({ method: req.method as 'GET', path, headers, body: req.body })
+    } catch (error) {
+      throw transportError(req.market, error)
+    }
+    const length = res.headers['content-length']
+    try {
+      return await readEnvelope(req.market, res.statusCode, pickResponseHeaders(res.headers), res.body,
+        typeof length === 'string' ? Number(length) : undefined, this.maxBuffered)
+    } catch (error) {
+      res.body.destroy()
+      throw transportError(req.market, error)
+    }
+  }
+
+  private sign (req: KucoinRequest): Record<string, string> {
+    const credentials = this.credentials!
+    const timestamp = String(this.clocks[req.market].now())
+    const target = signedPath(req.path, req.query, this.querySigning)
+    return { ...signRequest(credentials, timestamp, req.method, target, req.body ?? '', this.passphrase) }
+  }
+
+  /** A public GET whose `data` the gateway needs itself (server time, later GraphQL). */
+  async getData<T> (market: Market, path: string, query = ''): Promise<T> {
+    const res = await this.request({ market, method: 'GET', path, query, body: undefined, headers: { accept: 'application/json' }, signed: false })
+    const body = Buffer.isBuffer(res.body) ? res.body : await collect(res.body)
+    try {
+      return (JSON.parse(body.toString('utf8')) as { data: T }).data
+    } catch (error) {
+      throw new GatewayError('upstream-bad-response', { market, detail: 'success envelope that is not valid JSON', cause: error })
+    }
+  }
+
+  private async serverTime (market: Market): Promise<number> {
+    const data = await this.getData<unknown>(market, '/api/v1/timestamp')
+    if (typeof data !== 'number' || !Number.isFinite(data)) throw new GatewayError('upstream-bad-response', { market, detail: 'server time is not a number' })
+    return data
+  }
+
+  /** First sync (failures are reported by /readyz, not fatal) and periodic refresh. */
+  async start (intervalMs: number): Promise<void> {
+    for (const clock of Object.values(this.clocks)) clock.start(intervalMs)
+    await Promise.all(Object.values(this.clocks).map(clock => clock.sync().catch(() => {})))
+  }
+
+  async close (): Promise<void> {
+    for (const clock of Object.values(this.clocks)) clock.stop()
+    await Promise.all(Object.values(this.pools).map(pool => pool.close()))
+  }
+}
+
+async function collect (stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}

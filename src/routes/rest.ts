@@ -1,0 +1,59 @@
+// The REST proxy: ANY /spot/<kucoin path> and /futures/<kucoin path>. Path,
+// query and body bytes reach KuCoin exactly as sent; the policy decides what
+// may pass and whether it is signed; the client does the rest.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Config } from '../config.js'
+import { GatewayError } from '../errors.js'
+import type { Catalog, Market } from '../kucoin/catalog.js'
+import { pickRequestHeaders, type KucoinClient } from '../kucoin/client.js'
+import { decide } from '../policy.js'
+
+export interface RestRoutesOptions {
+  client: KucoinClient
+  catalog: Catalog
+  config: Config
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const
+
+/** `/spot/api/v1/x?y=1` → market-relative path and raw query, untouched. */
+export function splitUrl (url: string, prefixLength: number): { path: string, query: string } {
+  const q = url.indexOf('?')
+  return q === -1
+    ? { path: url.slice(prefixLength), query: '' }
+    : { path: url.slice(prefixLength, q), query: url.slice(q + 1) }
+}
+
+export async function restRoutes (app: FastifyInstance, { client, catalog, config }: RestRoutesOptions): Promise<void> {
+  // Signatures cover the exact body bytes, so bodies are never parsed here.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body) })
+
+  const policy = { tradingEnabled: config.tradingEnabled, hasCredentials: client.hasCredentials }
+  for (const market of ['spot', 'futures'] as const satisfies readonly Market[]) {
+    const prefixLength = market.length + 1
+    app.route({
+      method: [...METHODS],
+      url: `/${market}/*`,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const { path, query } = splitUrl(request.raw.url ?? request.url, prefixLength)
+        if (!path.startsWith('/api/')) {
+          throw new GatewayError('route-not-found', { market, detail: `KuCoin paths start with /api/ (got ${path || '/'})` })
+        }
+        const decision = decide(catalog, policy, market, request.method, path)
+        if (!decision.allow) throw new GatewayError('endpoint-denied', { market, detail: decision.reason })
+        const body = request.body as Buffer | undefined
+        const res = await client.request({
+          market,
+          method: request.method,
+          path,
+          query,
+          body: body && body.length > 0 ? body : undefined,
+          headers: pickRequestHeaders(request.headers),
+          signed: decision.signed
+        })
+        return reply.code(res.status).headers(res.headers).send(res.body)
+      }
+    })
+  }
+}

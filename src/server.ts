@@ -1,0 +1,84 @@
+// Process entry: read the config (every problem at once, before listening),
+// start the embedded simulator for --simulate, build the app, listen, and
+// close gracefully on SIGINT/SIGTERM.
+import { parseArgs } from 'node:util'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { DEMO_KEY, startSimulator, type Simulator } from './simulator/index.js'
+
+const USAGE = `usage: npm start [-- --simulate]
+
+  --simulate   run the embedded KuCoin simulator in this process and point the
+               gateway at it with demo credentials (same as KGW_SIMULATE=true)
+
+Configuration comes from the environment; see README.md.`
+
+const SHUTDOWN_DEADLINE_MS = 10_000
+
+function readArgs (): { simulate: boolean } {
+  try {
+    const { values } = parseArgs({ options: { simulate: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
+    if (values.help) {
+      console.log(USAGE)
+      process.exit(0)
+    }
+    return { simulate: values.simulate === true }
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`)
+    process.exit(2)
+  }
+}
+
+function readConfig (simulate: boolean): Config {
+  try {
+    return loadConfig(process.env, { simulate })
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    console.error(`kucoin-gateway: ${error.message}`)
+    process.exit(1)
+  }
+}
+
+/** In simulate mode both upstreams are the local simulator and the keys are its demo keys. */
+async function withSimulator (config: Config): Promise<{ config: Config, simulator: Simulator | undefined }> {
+  if (!config.simulate) return { config, simulator: undefined }
+  const simulator = await startSimulator()
+  const { key, secret, passphrase, version } = DEMO_KEY
+  return {
+    simulator,
+    config: Object.freeze({ ...config, spotUrl: simulator.spotUrl, futuresUrl: simulator.futuresUrl, credentials: { key, secret, passphrase, version } })
+  }
+}
+
+async function main (): Promise<void> {
+  const args = readArgs()
+  const { config, simulator } = await withSimulator(readConfig(args.simulate))
+  const app = await buildApp(config)
+  if (simulator) app.log.info({ spot: simulator.spotUrl, futures: simulator.futuresUrl }, 'simulate mode: KuCoin simulator started, demo credentials in use')
+
+  let closing = false
+  const shutdown = (signal: string): void => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down')
+    setTimeout(() => {
+      app.log.error('shutdown deadline passed, exiting')
+      process.exit(1)
+    }, SHUTDOWN_DEADLINE_MS).unref()
+    app.close()
+      .then(() => simulator?.close())
+      .then(() => process.exit(0), (error: unknown) => {
+        app.log.error({ err: error }, 'error while shutting down')
+        process.exit(1)
+      })
+  }
+  process.once('SIGINT', shutdown)
+  process.once('SIGTERM', shutdown)
+
+  await app.listen({ host: config.host, port: config.port })
+}
+
+main().catch((error: unknown) => {
+  console.error('kucoin-gateway failed to start:', error)
+  process.exit(1)
+})

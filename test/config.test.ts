@@ -1,0 +1,85 @@
+import t from 'tap'
+import { ConfigError, loadConfig } from '../src/config.js'
+
+function problems (env: Record<string, string>, readFile?: (path: string) => string): string[] {
+  try {
+    loadConfig(env, { readFile })
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+  return []
+}
+
+t.test('defaults follow DESIGN §1.1', async t => {
+  const config = loadConfig({})
+  t.match(config, {
+    host: '127.0.0.1',
+    port: 8080,
+    logLevel: 'info',
+    spotUrl: 'https://api.kucoin.com',
+    futuresUrl: 'https://api-futures.kucoin.com',
+    credentials: undefined,
+    tradingEnabled: false,
+    simulate: false,
+    querySigning: 'decoded'
+  })
+  t.ok(Object.isFrozen(config))
+  t.equal(loadConfig({}, { simulate: true }).simulate, true, '--simulate')
+  t.equal(loadConfig({ KGW_SIMULATE: 'true' }).simulate, true)
+})
+
+t.test('credentials: all three, version 3 by default, or none', async t => {
+  const config = loadConfig({ KUCOIN_API_KEY: 'k', KUCOIN_API_SECRET: 's', KUCOIN_API_PASSPHRASE: 'p' })
+  t.same(config.credentials, { key: 'k', secret: 's', passphrase: 'p', version: 3 })
+  t.equal(loadConfig({ KUCOIN_API_KEY: 'k', KUCOIN_API_SECRET: 's', KUCOIN_API_PASSPHRASE: 'p', KUCOIN_API_KEY_VERSION: '1' }).credentials?.version, 1)
+  const missing = problems({ KUCOIN_API_KEY: 'k' })
+  t.equal(missing.length, 1)
+  t.match(missing[0], /missing KUCOIN_API_SECRET, KUCOIN_API_PASSPHRASE/)
+})
+
+t.test('secrets from *_FILE, trimmed; never both', async t => {
+  const files: Record<string, string> = { '/run/secrets/key': 'file-key\n', '/run/secrets/secret': 'file-secret\n', '/run/secrets/pass': 'file-pass' }
+  const readFile = (path: string): string => {
+    const value = files[path]
+    if (value === undefined) throw Object.assign(new Error('nope'), { code: 'ENOENT' })
+    return value
+  }
+  const config = loadConfig({
+    KUCOIN_API_KEY_FILE: '/run/secrets/key', KUCOIN_API_SECRET_FILE: '/run/secrets/secret', KUCOIN_API_PASSPHRASE_FILE: '/run/secrets/pass'
+  }, { readFile })
+  t.same(config.credentials, { key: 'file-key', secret: 'file-secret', passphrase: 'file-pass', version: 3 })
+  const both = problems({ KUCOIN_API_SECRET: 'x', KUCOIN_API_SECRET_FILE: '/run/secrets/secret' }, readFile)
+  t.match(both, [/set KUCOIN_API_SECRET or KUCOIN_API_SECRET_FILE, not both/])
+  t.match(problems({ KUCOIN_API_SECRET_FILE: '/missing' }, readFile), [/KUCOIN_API_SECRET_FILE cannot be read \(ENOENT\)/])
+})
+
+t.test('every problem is reported at once, and no secret is echoed', async t => {
+  const secret = 'sup3r-s3cret-value'
+  const env = {
+    PORT: 'eighty',
+    LOG_LEVEL: 'loud',
+    KUCOIN_SPOT_URL: 'ftp://example.com',
+    KUCOIN_FUTURES_URL: 'https://api-futures.kucoin.com/api',
+    KUCOIN_API_SECRET: secret,
+    KUCOIN_API_KEY_VERSION: '4',
+    KGW_TRADING_ENABLED: 'maybe',
+    KGW_QUERY_SIGNING: 'sorted'
+  }
+  let error: unknown
+  try { loadConfig(env) } catch (e) { error = e }
+  t.ok(error instanceof ConfigError)
+  const { problems: list, message } = error as ConfigError
+  t.equal(list.length, 8, 'one line per problem')
+  for (const name of ['PORT', 'LOG_LEVEL', 'KUCOIN_SPOT_URL', 'KUCOIN_FUTURES_URL', 'KUCOIN_API_KEY_VERSION', 'KGW_TRADING_ENABLED', 'KGW_QUERY_SIGNING', 'KUCOIN_API_KEY']) {
+    t.match(message, name)
+  }
+  t.notMatch(message, secret)
+})
+
+t.test('origins are normalised and bounds checked', async t => {
+  t.equal(loadConfig({ KUCOIN_SPOT_URL: 'http://127.0.0.1:9000/' }).spotUrl, 'http://127.0.0.1:9000')
+  t.match(problems({ PORT: '70000' }), [/PORT must be an integer from 0 to 65535/])
+  t.match(problems({ KUCOIN_SPOT_URL: 'https://user:pw@api.kucoin.com' }), [/KUCOIN_SPOT_URL/])
+  t.notMatch(problems({ KUCOIN_SPOT_URL: 'https://user:pw@api.kucoin.com' }).join(), 'pw', 'credentials in a URL are not echoed')
+})
