@@ -45,7 +45,7 @@ export const ERROR_KINDS = {
   'upstream-reset': { status: 502, title: 'KuCoin closed the connection' },
   'upstream-tls': { status: 502, title: 'TLS handshake with KuCoin failed' },
   'upstream-bad-response': { status: 502, title: 'KuCoin sent a response that is not a KuCoin envelope' },
-  'internal': { status: 500, title: 'Internal gateway error' }
+  internal: { status: 500, title: 'Internal gateway error' }
 } as const satisfies Record<string, { status: number, title: string }>
 
 export type ErrorKind = keyof typeof ERROR_KINDS

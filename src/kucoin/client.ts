@@ -114,7 +114,7 @@ export class KucoinClient {
       return await readEnvelope(req.market, res.statusCode, pickResponseHeaders(res.headers), res.body,
         typeof length === 'string' ? Number(length) : undefined, this.maxBuffered)
     } catch (error) {
-      res.body.destroy()
+      if (!res.body.readableEnded) res.body.on('error', () => {}).destroy()
       throw transportError(req.market, error)
     }
   }

@@ -15,6 +15,9 @@ export interface EnvelopeResponse {
   body: Buffer | Readable
 }
 
+/** Bodies up to this size are buffered; larger ones stream. */
+const SMALL_BODY_BYTES = 64 * 1024
+
 const LEADING_CODE = /^\s*\{\s*"code"\s*:\s*"(\d+)"/
 
 /** The envelope code when the body starts with it, else undefined. */
@@ -79,7 +82,8 @@ export async function readEnvelope (
 ): Promise<EnvelopeResponse> {
   const contentType = headers['content-type'] ?? ''
   if (!isJson(contentType)) {
-    body.resume()
+    // Read a little of it (an error page is small) so the connection can be reused.
+    await readRest(body, null, 64 * 1024)
     throw badBodyError(market, status, contentType, headers)
   }
   const first = await firstChunk(body)
@@ -88,6 +92,11 @@ export async function readEnvelope (
     if (contentLength === first.length) {
       body.resume() // drain the end so the connection goes back to the pool
       return { status, headers, code, body: first }
+    }
+    // A small body is read whole before answering, so a cut-off one is still a
+    // clean 502; a large one streams, and a cut is passed on as a cut.
+    if (contentLength !== undefined && contentLength <= SMALL_BODY_BYTES) {
+      return { status, headers, code, body: (await readRest(body, first, contentLength))! }
     }
     body.unshift(first)
     return { status, headers, code, body }

@@ -190,7 +190,6 @@ export function badBodyError (market: Market, status: number, contentType: strin
   return new GatewayError('upstream-bad-response', { market, headers, detail: `KuCoin answered ${what}, not a KuCoin envelope` })
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED'])
 const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
 
@@ -207,16 +206,18 @@ function isTls (code: string): boolean {
   return /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH|ERR_OSSL)/.test(code)
 }
 
+function transportKind (codes: string[]): ErrorKind {
+  if (codes.some(c => TIMEOUT.has(c))) return 'upstream-timeout'
+  if (codes.some(isTls)) return 'upstream-tls'
+  if (codes.some(c => RESET.has(c))) return 'upstream-reset'
+  return 'upstream-unreachable'
+}
+
 /** An undici or socket error on the way to KuCoin, or reading its answer. */
 export function transportError (market: Market, error: unknown): GatewayError {
   if (error instanceof GatewayError) return error
   const codes = errorCodes(error)
-  const kind: ErrorKind =
-    codes.some(c => TIMEOUT.has(c)) ? 'upstream-timeout'
-      : codes.some(c => UNREACHABLE.has(c)) ? 'upstream-unreachable'
-        : codes.some(isTls) ? 'upstream-tls'
-          : codes.some(c => RESET.has(c)) ? 'upstream-reset'
-            : 'upstream-unreachable'
+  const kind = transportKind(codes)
   const detail = codes.length ? `${kind} (${codes.join(' < ')})` : kind
   return new GatewayError(kind, { market, detail, cause: error })
 }

@@ -42,13 +42,19 @@ t.test('authentication errors from KuCoin', async t => {
 })
 
 t.test('429000 with Retry-After and the pool headers', async t => {
-  const gw = await startGateway(t, { simulator: { rateLimits: { Public: 4 } } })
-  t.equal((await gw.get(LEVEL1)).status, 200)
-  t.equal((await gw.get(LEVEL1)).status, 200)
-  const res = await gw.get(LEVEL1)
+  const gw = await startGateway(t, { simulator: { rateLimits: { Public: 30 } } })
+  const statuses: number[] = []
+  let res = await gw.get(LEVEL1)
+  // Time syncs share the Public pool, so count up to the first 429 rather than assume a number.
+  for (let i = 0; i < 30 && res.status === 200; i++) {
+    statuses.push(res.status)
+    res = await gw.get(LEVEL1)
+  }
+  t.ok(statuses.length > 0, 'some calls fit the quota')
   isProblem(t, res, 429, 'rate-limited', { code: '429000', retryAfterMs: Number })
   t.match(res.headers['retry-after'], /^\d+$/)
-  t.equal(res.headers['gw-ratelimit-remaining'], '0')
+  t.ok(Number(res.headers['gw-ratelimit-remaining']) < 2, 'less left than level1\'s weight')
+  t.ok(res.headers['gw-ratelimit-limit'], 'KuCoin\'s pool headers pass on the error too')
 })
 
 t.test('KuCoin 5xx: envelope, HTML page, unknown code', async t => {
@@ -67,13 +73,12 @@ t.test('non-JSON and truncated bodies', async t => {
   const gw = await startGateway(t)
   gw.sim.addFault({ path: '/api/v1/market/orderbook/level1', times: 1, action: { kind: 'raw', status: 200, contentType: 'text/plain', body: 'hello' } })
   isProblem(t, await gw.get(LEVEL1), 502, 'upstream-bad-response')
-  gw.sim.addFault({ path: '/api/v1/market/orderbook/level1', times: 1, action: { kind: 'raw', status: 200, body: '{"code":"200000","data":' } })
-  isProblem(t, await gw.get(LEVEL1), 502, 'upstream-bad-response', {})
+  gw.sim.addFault({ path: '/api/v1/market/orderbook/level1', times: 1, action: { kind: 'raw', status: 200, body: '{"data":{"price":' } })
+  isProblem(t, await gw.get(LEVEL1), 502, 'upstream-bad-response')
   gw.sim.addFault({ path: '/api/v1/market/orderbook/level1', times: 1, action: { kind: 'html', status: 403 } })
   isProblem(t, await gw.get(LEVEL1), 502, 'upstream-bad-response')
   gw.sim.addFault({ path: '/api/v1/market/orderbook/level1', times: 1, action: { kind: 'truncate' } })
-  const truncated = await gw.get(LEVEL1)
-  t.equal(truncated.status, 502, 'a body cut off before its envelope is readable is a 502')
+  isProblem(t, await gw.get(LEVEL1), 502, 'upstream-reset')
 })
 
 t.test('connection reset and refused', async t => {

@@ -1,0 +1,126 @@
+// The embedded KuCoin simulator: two node:http servers (spot and futures
+// host) over one state. Every instance owns its state and timers, so tests
+// can run many side by side.
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Catalog } from '../kucoin/catalog.js'
+import { KeyRing } from './auth.js'
+import { registerBulletRoutes } from './bullet.js'
+import { FaultList } from './faults.js'
+import { FuturesAccount } from './futures-account.js'
+import { registerFuturesAccountRoutes } from './futures-account-routes.js'
+import { registerFuturesMarketRoutes } from './futures-market-routes.js'
+import { SyntheticMarket } from './market.js'
+import { RateLimiter } from './rate-limit.js'
+import type { RouteTable } from './routes.js'
+import { RequestLog, requestListener } from './server.js'
+import type { ServerDeps } from './server.js'
+import { SpotAccount } from './spot-account.js'
+import { registerSpotAccountRoutes } from './spot-account-routes.js'
+import { registerSpotMarketRoutes } from './spot-market-routes.js'
+import { Clock } from './state.js'
+import type { SimState } from './state.js'
+import type { SimKey, Simulator, SimulatorOptions } from './types.js'
+
+export type { FaultAction, FaultRule, RecordedRequest, SimKey, Simulator, SimulatorOptions } from './types.js'
+
+/** The key `--simulate` mode and the tests use unless they configure their own. */
+export const DEMO_KEY: SimKey = {
+  key: 'kgw-demo-key',
+  secret: 'kgw-demo-secret',
+  passphrase: 'kgw-demo-passphrase',
+  version: 3,
+  permissions: ['General', 'Spot', 'Margin', 'Futures']
+}
+
+const SPOT_BALANCES = { USDT: 10_000, BTC: 1, ETH: 10 }
+const FUTURES_BALANCES = { USDT: 10_000, XBT: 0.1 }
+// Comfortably above any proxy's idle timeout, so the simulator never drops a pooled connection first.
+const KEEP_ALIVE_MS = 65_000
+
+function buildRoutes (): RouteTable {
+  const table: RouteTable = new Map()
+  registerSpotMarketRoutes(table)
+  registerSpotAccountRoutes(table)
+  registerFuturesMarketRoutes(table)
+  registerFuturesAccountRoutes(table)
+  registerBulletRoutes(table)
+  return table
+}
+
+async function listen (server: Server, port: number, host: string): Promise<string> {
+  server.keepAliveTimeout = KEEP_ALIVE_MS
+  server.headersTimeout = KEEP_ALIVE_MS + 1000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => { server.off('error', reject); resolve() })
+  })
+  const { port: bound } = server.address() as AddressInfo
+  return `${host.includes(':') ? `[${host}]` : host}:${bound}`
+}
+
+async function shutdown (server: Server): Promise<void> {
+  if (!server.listening) return
+  const closed = new Promise<void>(resolve => server.close(() => resolve()))
+  server.closeAllConnections()
+  await closed
+}
+
+/** Starts both hosts; resolves once they listen. */
+export async function startSimulator (options: SimulatorOptions = {}): Promise<Simulator> {
+  const host = options.host ?? '127.0.0.1'
+  const seed = options.seed ?? 42
+  const clock = new Clock(options.clockOffsetMs ?? 0)
+  const ring = new KeyRing(options.keys ?? [DEMO_KEY])
+  const state: SimState = {
+    clock,
+    market: new SyntheticMarket(seed, clock.now()),
+    spotAccount: new SpotAccount(seed + 1, SPOT_BALANCES),
+    futuresAccount: new FuturesAccount(seed + 2, FUTURES_BALANCES),
+    tokens: new Map(),
+    wsEndpoints: { spot: '', futures: '' }
+  }
+  const timers = new Set<NodeJS.Timeout>()
+  const faults = new FaultList()
+  const log = new RequestLog()
+  const deps: ServerDeps = {
+    state,
+    catalog: new Catalog(),
+    routes: buildRoutes(),
+    ring,
+    limiter: new RateLimiter(options.rateLimits ?? {}, options.rateWindowMs ?? 30_000),
+    faults,
+    log,
+    policy: { windowMs: options.timestampWindowMs ?? 5000, querySigning: options.querySigning ?? 'decoded-or-raw' },
+    sleep: ms => new Promise(resolve => {
+      const timer = setTimeout(() => { timers.delete(timer); resolve() }, ms)
+      timers.add(timer)
+    })
+  }
+  const spotServer = createServer(requestListener(deps, 'spot'))
+  const futuresServer = createServer(requestListener(deps, 'futures'))
+  try {
+    const spotAddress = await listen(spotServer, options.spotPort ?? 0, host)
+    const futuresAddress = await listen(futuresServer, options.futuresPort ?? 0, host)
+    state.wsEndpoints = { spot: `ws://${spotAddress}/`, futures: `ws://${futuresAddress}/` }
+    return {
+      spotUrl: `http://${spotAddress}`,
+      futuresUrl: `http://${futuresAddress}`,
+      get requests () { return log.entries },
+      clearRequests: () => log.clear(),
+      addFault: rule => faults.add(rule),
+      clearFaults: () => faults.clear(),
+      setClockOffset: ms => { clock.offsetMs = ms },
+      now: () => clock.now(),
+      close: async () => {
+        for (const timer of timers) clearTimeout(timer)
+        timers.clear()
+        await Promise.all([shutdown(spotServer), shutdown(futuresServer)])
+      }
+    }
+  } catch (error) {
+    await Promise.all([shutdown(spotServer), shutdown(futuresServer)])
+    throw error
+  }
+}

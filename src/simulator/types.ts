@@ -1,0 +1,102 @@
+// The public contract of the embedded KuCoin simulator. Everything here is
+// re-exported from index.ts; other modules import only from there.
+import type { Market } from '../kucoin/catalog.js'
+
+/** An API key the simulator accepts, with KuCoin's key-version rules (PROTOCOL §1.5). */
+export interface SimKey {
+  key: string
+  secret: string
+  /** The plain passphrase; v1 clients send it as is, v2/v3 send its HMAC. */
+  passphrase: string
+  version: 1 | 2 | 3
+  /** Granted permissions, e.g. `['General', 'Spot', 'Margin', 'Futures']`. */
+  permissions: string[]
+}
+
+export interface SimulatorOptions {
+  /** Interface both servers listen on; default `127.0.0.1`. */
+  host?: string
+  /** Port of the spot host (`api.kucoin.com`); default 0 (ephemeral). */
+  spotPort?: number
+  /** Port of the futures host (`api-futures.kucoin.com`); default 0 (ephemeral). */
+  futuresPort?: number
+  /** Accepted keys; default `[DEMO_KEY]`. */
+  keys?: SimKey[]
+  /** The simulator's clock is `Date.now() + clockOffsetMs`, to exercise skew correction; default 0. */
+  clockOffsetMs?: number
+  /** Allowed |KC-API-TIMESTAMP − simulator now|, exclusive; default 5000. */
+  timestampWindowMs?: number
+  /**
+   * Which query form the signature may cover: `decoded` (KuCoin's documented rule) or
+   * `decoded-or-raw` (also the query exactly as received, for SDKs that sign the
+   * encoded form); default `decoded-or-raw`.
+   */
+  querySigning?: 'decoded' | 'decoded-or-raw'
+  /** Per-pool quota per window, e.g. `{ Spot: 10 }`; unspecified pools use KuCoin's VIP0 quotas. */
+  rateLimits?: Partial<Record<string, number>>
+  /** Length of a rate-limit window; default 30000. */
+  rateWindowMs?: number
+  /** Seed of the synthetic market; default 42. */
+  seed?: number
+}
+
+/** One request as it arrived, recorded before faults, auth or rate limiting apply. */
+export interface RecordedRequest {
+  market: Market
+  method: string
+  /** Raw path and query exactly as received. */
+  url: string
+  /** Header names lowercased, as node:http gives them. */
+  headers: Record<string, string | string[] | undefined>
+  /** The body as UTF-8 text; `''` when there was none. */
+  body: string
+  /** Simulator clock (ms) when the request was complete. */
+  at: number
+}
+
+export type FaultAction =
+  /** A KuCoin envelope error; `status` defaults from the code (business codes → 200). */
+  | { kind: 'code', code: string, msg?: string, status?: number }
+  /** Answer normally after `ms`. */
+  | { kind: 'delay', ms: number }
+  /** Destroy the socket without a response. */
+  | { kind: 'reset' }
+  /** A Cloudflare-like HTML error page, `text/html`, default status 502. */
+  | { kind: 'html', status?: number }
+  /** Never answer; the socket stays open until the simulator closes. */
+  | { kind: 'stall' }
+  /** An arbitrary response; `contentType` defaults to `application/json`. */
+  | { kind: 'raw', status: number, contentType?: string, body: string }
+  /** 200 headers and part of a JSON body, then the socket is destroyed. */
+  | { kind: 'truncate' }
+
+export interface FaultRule {
+  /** Only requests to this host; default both. */
+  market?: Market
+  /** Only this HTTP method (case-insensitive); default any. */
+  method?: string
+  /** Matched against the path without its query: exact string or RegExp. */
+  path: string | RegExp
+  /** How many requests the rule applies to before it removes itself; default unlimited. */
+  times?: number
+  action: FaultAction
+}
+
+export interface Simulator {
+  /** Base URL of the spot host, e.g. `http://127.0.0.1:41234`. */
+  readonly spotUrl: string
+  /** Base URL of the futures host. */
+  readonly futuresUrl: string
+  /** The last 1000 requests received on either host, oldest first (faulted and rejected ones too). */
+  readonly requests: RecordedRequest[]
+  clearRequests: () => void
+  /** Adds a fault rule (tried in insertion order, before auth and rate limiting); returns its remover. */
+  addFault: (rule: FaultRule) => () => void
+  clearFaults: () => void
+  /** Moves the simulator clock relative to `Date.now()`. */
+  setClockOffset: (ms: number) => void
+  /** The simulator clock in ms. */
+  now: () => number
+  /** Closes both servers, destroying open (also stalled) sockets, and stops timers. */
+  close: () => Promise<void>
+}
