@@ -8,8 +8,8 @@
 // one signature. Ratios matter; absolute numbers depend on the machine.
 import { DEMO_KEY } from '../src/simulator/index.js'
 import { signRequest } from '../src/kucoin/signer.js'
-import { fixedRate, maxThroughput, type Throughput } from './lib/load.js'
-import { startRole, stopAll } from './lib/processes.js'
+import { fixedRate, maxThroughput, type FixedRate, type Throughput } from './lib/load.js'
+import { canPin, pinSelf, startRole, stopAll } from './lib/processes.js'
 
 const LEVEL1 = '/api/v1/market/orderbook/level1?symbol=BTC-USDT'
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
@@ -23,11 +23,34 @@ function signCostUs (): number {
   return ((performance.now() - start) * 1000) / n
 }
 
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+/**
+ * Open-loop latency at one rate, direct and through the gateway: a warm-up of
+ * each (JIT, connection pools), then three alternating rounds; the median round
+ * of each is reported, so one scheduler hiccup on a shared machine does not decide.
+ */
+async function addedLatency (directUrl: string, gatewayUrl: string, rate: number): Promise<{ direct: FixedRate, gateway: FixedRate }> {
+  await fixedRate(directUrl, rate, 3)
+  await fixedRate(gatewayUrl, rate, 3)
+  const rounds: Array<{ direct: FixedRate, gateway: FixedRate }> = []
+  for (let i = 0; i < 3; i++) rounds.push({ direct: await fixedRate(directUrl, rate, seconds / 2), gateway: await fixedRate(gatewayUrl, rate, seconds / 2) })
+  const pick = (side: 'direct' | 'gateway'): FixedRate => ({
+    ...rounds[0]![side],
+    p50Us: median(rounds.map(r => r[side].p50Us)),
+    p99Us: median(rounds.map(r => r[side].p99Us)),
+    errors: rounds.reduce((n, r) => n + r[side].errors, 0)
+  })
+  return { direct: pick('direct'), gateway: pick('gateway') }
+}
+
 export async function restProxyBench (): Promise<string> {
-  const sim = await startRole('simulator')
+  // Core 0: the proxy under test (gateway or http-proxy). Core 1: simulator and load generator.
+  pinSelf(1)
+  const sim = await startRole('simulator', [], 1)
   const { spotUrl, futuresUrl } = sim.info as { spotUrl: string, futuresUrl: string }
-  const gateway = await startRole('gateway', spotUrl, futuresUrl)
-  const proxy = await startRole('http-proxy', spotUrl)
+  const gateway = await startRole('gateway', [spotUrl, futuresUrl], 0)
+  const proxy = await startRole('http-proxy', [spotUrl], 0)
   const gw = gateway.info.url!
 
   const rows: Array<[string, string, Throughput]> = []
@@ -46,13 +69,14 @@ export async function restProxyBench (): Promise<string> {
 
   const half = Math.round(publicCall.rps / 2)
   process.stderr.write(`  fixed rate ${half} req/s ...\n`)
-  const directAtHalf = await fixedRate(spotUrl + LEVEL1, half, seconds)
-  const gatewayAtHalf = await fixedRate(gw + '/spot' + LEVEL1, half, seconds)
+  const { direct: directAtHalf, gateway: gatewayAtHalf } = await addedLatency(spotUrl + LEVEL1, gw + '/spot' + LEVEL1, half)
   const sign = signCostUs()
   stopAll()
 
   const perRequestUs = 1e6 / publicCall.rps
   const lines = [
+    canPin ? 'Pinned: the proxy under test on CPU 0; simulator and load generator on CPU 1.' : 'Not pinned (taskset or a second core missing): all processes share the CPUs.',
+    '',
     '| scenario | path | req/s | p50 ms | p99 ms | errors/non-2xx |',
     '|---|---|---|---|---|---|',
     ...rows.map(([name, path, r]) => `| ${name} | \`${path}\` | ${r.rps} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors}/${r.non2xx} |`),
@@ -61,7 +85,7 @@ export async function restProxyBench (): Promise<string> {
     `- gateway ÷ direct (public): ${(publicCall.rps / direct.rps).toFixed(2)}×`,
     `- one signature: ${sign.toFixed(1)} µs = **${((sign / perRequestUs) * 100).toFixed(1)}%** of a public call's ${perRequestUs.toFixed(0)} µs at max throughput (target < 10%)`,
     `- signed ÷ public through the gateway: ${(signed.rps / publicCall.rps).toFixed(2)}× (the simulator also verifies the signature and answers a different endpoint; direct unsigned /accounts: ${directAccounts.rps} req/s)`,
-    `- at ${half} req/s (half the gateway's max), open loop: direct p50 ${directAtHalf.p50Us} µs / p99 ${directAtHalf.p99Us} µs; gateway p50 ${gatewayAtHalf.p50Us} µs / p99 ${gatewayAtHalf.p99Us} µs → **added p99 ${((gatewayAtHalf.p99Us - directAtHalf.p99Us) / 1000).toFixed(2)} ms** (target < 1 ms); errors ${directAtHalf.errors}/${gatewayAtHalf.errors}`
+    `- at ${half} req/s (half the gateway's max), open loop, median of 3 rounds after a warm-up: direct p50 ${directAtHalf.p50Us} µs / p99 ${directAtHalf.p99Us} µs; gateway p50 ${gatewayAtHalf.p50Us} µs / p99 ${gatewayAtHalf.p99Us} µs → **added p99 ${((gatewayAtHalf.p99Us - directAtHalf.p99Us) / 1000).toFixed(2)} ms** (target < 1 ms); errors ${directAtHalf.errors}/${gatewayAtHalf.errors}`
   ]
   return lines.join('\n')
 }

@@ -1,11 +1,14 @@
 // npm run bench: every benchmark, printed as Markdown for the README.
 // BENCH_SECONDS sets the measured duration of each run (default 10).
+import { execSync } from 'node:child_process'
 import { cpus } from 'node:os'
 import { restProxyBench } from './rest-proxy.js'
 
 const benches: Record<string, () => Promise<string>> = {
   'rest-proxy': restProxyBench
 }
+
+execSync('npm run --silent build', { stdio: 'inherit' })
 
 const only = process.argv.slice(2)
 console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}\n`)

@@ -6,9 +6,14 @@
 //   tsx bench/serve.ts http-proxy <spotUrl>
 import Fastify from 'fastify'
 import httpProxy from '@fastify/http-proxy'
-import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
-import { DEMO_KEY, startSimulator } from '../src/simulator/index.js'
+
+// The gateway and simulator run from the compiled dist/ (as `npm start` does),
+// not through the TypeScript loader, whose helpers would be measured too.
+// bench/run.ts builds first.
+const dist = new URL('../dist/', import.meta.url).href
+const { buildApp } = await import(dist + 'app.js') as typeof import('../src/app.js')
+const { loadConfig } = await import(dist + 'config.js') as typeof import('../src/config.js')
+const { DEMO_KEY, startSimulator } = await import(dist + 'simulator/index.js') as typeof import('../src/simulator/index.js')
 
 const [role, ...args] = process.argv.slice(2)
 const UNLIMITED = 1e12
@@ -46,6 +51,9 @@ async function main (): Promise<void> {
     throw new Error(`unknown role ${String(role)}`)
   }
 }
+
+// A clean exit on SIGINT lets `node --cpu-prof` write its profile.
+process.once('SIGINT', () => process.exit(0))
 
 main().catch(error => {
   console.error(error)

@@ -40,12 +40,14 @@ export async function restRoutes (app: FastifyInstance, { client, catalog, confi
         if (!path.startsWith('/api/')) {
           throw new GatewayError('route-not-found', { market, detail: `KuCoin paths start with /api/ (got ${path || '/'})` })
         }
-        const decision = decide(catalog, policy, market, request.method, path)
+        // HEAD goes upstream as GET (KuCoin's envelope lives in the body); fastify drops the body.
+        const method = request.method === 'HEAD' ? 'GET' : request.method
+        const decision = decide(catalog, policy, market, method, path)
         if (!decision.allow) throw new GatewayError('endpoint-denied', { market, detail: decision.reason })
         const body = request.body as Buffer | undefined
         const res = await client.request({
           market,
-          method: request.method,
+          method,
           path,
           query,
           body: body && body.length > 0 ? body : undefined,

@@ -101,3 +101,11 @@ t.test('success bodies pass through byte for byte, with rate-limit headers and a
   const generated = await gw.get('/spot/api/v1/market/orderbook/level1?symbol=BTC-USDT')
   t.match(generated.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'generated when absent')
 })
+
+t.test('HEAD is served as a GET without a body', async t => {
+  const gw = await startGateway(t)
+  const res = await gw.call('HEAD', '/spot/api/v1/accounts')
+  t.equal(res.status, 200)
+  t.equal(res.text, '')
+  t.equal(seen(gw.sim, '/api/v1/accounts')[0]?.method, 'GET')
+})
