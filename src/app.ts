@@ -2,18 +2,24 @@
 // Plugins are registered in one explicit order; this list is the map.
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import websocket from '@fastify/websocket'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { installErrorHandling } from './error-handler.js'
-import { Catalog } from './kucoin/catalog.js'
+import { Catalog, type Market } from './kucoin/catalog.js'
 import { KucoinClient } from './kucoin/client.js'
 import { healthRoutes } from './routes/health.js'
 import { restRoutes } from './routes/rest.js'
+import { downstreamRoutes } from './ws/downstream.js'
+import { Feed } from './ws/feed.js'
+import { TokenStore } from './ws/tokens.js'
+import { DEFAULT_UPSTREAM_LIMITS } from './ws/upstream.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     kucoin: KucoinClient
     catalog: Catalog
+    feeds: Record<Market, Feed>
   }
 }
 
@@ -48,12 +54,48 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
   installErrorHandling(app)
 
+  const feeds = createFeeds(config, client, app)
+  app.decorate('feeds', feeds)
+
+  // Registered once at the root with our limits (mercurius reuses it later):
+  // clients only send small control frames, and deflate costs more than it saves here.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } })
   await app.register(healthRoutes, { client, staleAfterMs: config.timeSyncIntervalMs * 3 })
   await app.register(restRoutes, { client, catalog, config })
+  await app.register(downstreamRoutes, {
+    feeds,
+    tokens: new TokenStore(config.ws.tokenTtlMs, 100_000),
+    hasCredentials: client.hasCredentials,
+    limits: {
+      pingIntervalMs: config.ws.pingIntervalMs,
+      pingTimeoutMs: config.ws.pingTimeoutMs,
+      maxTopicsPerClient: config.ws.maxTopicsPerClient,
+      maxFramesPerWindow: config.ws.maxFramesPer10s,
+      frameWindowMs: 10_000
+    }
+  })
 
   // Time sync runs in the background: a KuCoin outage must not stop the
   // gateway from starting, /readyz reports it instead.
   app.addHook('onReady', async () => { client.start(config.timeSyncIntervalMs).catch(() => {}) })
-  app.addHook('onClose', async () => { await client.close() })
+  app.addHook('onClose', async () => {
+    for (const feed of Object.values(feeds)) feed.close()
+    await client.close()
+  })
   return app
+}
+
+function createFeeds (config: Config, client: KucoinClient, app: FastifyInstance): Record<Market, Feed> {
+  const { upstreamWs, ws } = config
+  const limits = {
+    ...DEFAULT_UPSTREAM_LIMITS,
+    maxTopicsPerConnection: upstreamWs.maxTopicsPerConnection,
+    maxSymbolsPerFrame: upstreamWs.maxSymbolsPerFrame,
+    maxFramesPerWindow: upstreamWs.maxFramesPer10s,
+    maxConnectsPerMinute: upstreamWs.maxConnectsPerMinute,
+    renewAfterMs: upstreamWs.renewAfterMs
+  }
+  const hub = { lingerMs: ws.lingerMs, softLimitBytes: ws.softLimitBytes, hardLimitBytes: ws.hardLimitBytes }
+  const feed = (market: Market): Feed => new Feed({ market, client, hub, limits, log: app.log.child({ feed: market }) })
+  return { spot: feed('spot'), futures: feed('futures') }
 }

@@ -24,6 +24,23 @@ export interface Config {
   }
   timeSyncIntervalMs: number
   bodyLimitBytes: number
+  ws: {
+    lingerMs: number
+    softLimitBytes: number
+    hardLimitBytes: number
+    maxTopicsPerClient: number
+    maxFramesPer10s: number
+    pingIntervalMs: number
+    pingTimeoutMs: number
+    tokenTtlMs: number
+  }
+  upstreamWs: {
+    maxTopicsPerConnection: number
+    maxSymbolsPerFrame: number
+    maxFramesPer10s: number
+    maxConnectsPerMinute: number
+    renewAfterMs: number
+  }
 }
 
 export type Env = Record<string, string | undefined>
@@ -148,7 +165,24 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       maxBufferedBytes: r.int('KGW_UPSTREAM_MAX_BUFFERED_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024)
     },
     timeSyncIntervalMs: r.int('KGW_TIME_SYNC_INTERVAL_MS', 60_000, 1000, 86_400_000),
-    bodyLimitBytes: r.int('KGW_BODY_LIMIT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024)
+    bodyLimitBytes: r.int('KGW_BODY_LIMIT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),
+    ws: {
+      lingerMs: r.int('KGW_WS_LINGER_MS', 30_000, 0, 86_400_000),
+      softLimitBytes: r.int('KGW_WS_SOFT_LIMIT_BYTES', 256 * 1024, 1024, 1024 * 1024 * 1024),
+      hardLimitBytes: r.int('KGW_WS_HARD_LIMIT_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxTopicsPerClient: r.int('KGW_WS_MAX_TOPICS_PER_CLIENT', 300, 1, 100_000),
+      maxFramesPer10s: r.int('KGW_WS_MAX_FRAMES_PER_10S', 100, 1, 100_000),
+      pingIntervalMs: r.int('KGW_WS_PING_INTERVAL_MS', 18_000, 1000, 600_000),
+      pingTimeoutMs: r.int('KGW_WS_PING_TIMEOUT_MS', 10_000, 1000, 600_000),
+      tokenTtlMs: r.int('KGW_WS_TOKEN_TTL_MS', 24 * 3_600_000, 1000, 7 * 24 * 3_600_000)
+    },
+    upstreamWs: {
+      maxTopicsPerConnection: r.int('KGW_UPSTREAM_WS_MAX_TOPICS', 300, 1, 10_000),
+      maxSymbolsPerFrame: r.int('KGW_UPSTREAM_WS_MAX_SYMBOLS_PER_FRAME', 100, 1, 10_000),
+      maxFramesPer10s: r.int('KGW_UPSTREAM_WS_MAX_FRAMES_PER_10S', 100, 1, 100_000),
+      maxConnectsPerMinute: r.int('KGW_UPSTREAM_WS_MAX_CONNECTS_PER_MINUTE', 30, 1, 10_000),
+      renewAfterMs: r.int('KGW_UPSTREAM_WS_RENEW_AFTER_MS', 23 * 3_600_000, 1000, 86_400_000)
+    }
   }
   if (r.problems.length) throw new ConfigError(r.problems)
   return Object.freeze(config)

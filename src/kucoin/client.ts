@@ -126,9 +126,9 @@ export class KucoinClient {
     return { ...signRequest(credentials, timestamp, req.method, target, req.body ?? '', this.passphrase) }
   }
 
-  /** A public GET whose `data` the gateway needs itself (server time, later GraphQL). */
-  async getData<T> (market: Market, path: string, query = ''): Promise<T> {
-    const res = await this.request({ market, method: 'GET', path, query, body: undefined, headers: { accept: 'application/json' }, signed: false })
+  /** A call whose `data` the gateway needs itself (server time, bullet tokens, later GraphQL). */
+  async data<T> (market: Market, method: 'GET' | 'POST', path: string, options: { query?: string, signed?: boolean } = {}): Promise<T> {
+    const res = await this.request({ market, method, path, query: options.query ?? '', body: undefined, headers: { accept: 'application/json' }, signed: options.signed === true })
     const body = Buffer.isBuffer(res.body) ? res.body : await collect(res.body)
     try {
       return (JSON.parse(body.toString('utf8')) as { data: T }).data
@@ -138,7 +138,7 @@ export class KucoinClient {
   }
 
   private async serverTime (market: Market): Promise<number> {
-    const data = await this.getData<unknown>(market, '/api/v1/timestamp')
+    const data = await this.data<unknown>(market, 'GET', '/api/v1/timestamp')
     if (typeof data !== 'number' || !Number.isFinite(data)) throw new GatewayError('upstream-bad-response', { market, detail: 'server time is not a number' })
     return data
   }

@@ -1,0 +1,164 @@
+// The downstream side: /spot/ws and /futures/ws speak KuCoin's classic
+// protocol to dashboards and SDKs, and the gateway answers the bullet
+// endpoints itself with a token for them. Each socket is one session: token
+// check, welcome, subscribe/unsubscribe with ack, ping/pong, KuCoin-style
+// error frames, an idle timeout and a frame-rate limit.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type {} from '@fastify/websocket'
+import type { WebSocket } from 'ws'
+import { GatewayError } from '../errors.js'
+import type { Market } from '../kucoin/catalog.js'
+import type { Feed } from './feed.js'
+import type { HubClient } from './hub.js'
+import {
+  CLOSE, WS_ERROR, ackFrame, errorFrame, isFrameError, noticeFrame, parseClientFrame, pongFrame, welcomeFrame, type ClientFrame
+} from './protocol.js'
+import { RateWindow } from './rate-window.js'
+import type { TokenStore } from './tokens.js'
+import { isTopicError, parseTopic } from './topics.js'
+
+export interface DownstreamLimits {
+  pingIntervalMs: number
+  pingTimeoutMs: number
+  maxTopicsPerClient: number
+  maxFramesPerWindow: number
+  frameWindowMs: number
+}
+
+export interface DownstreamOptions {
+  feeds: Record<Market, Feed>
+  tokens: TokenStore
+  limits: DownstreamLimits
+  hasCredentials: boolean
+}
+
+/** Adapts a ws socket to the hub; text frames, the upstream bytes as they came. */
+function hubClient (socket: WebSocket, market: Market): HubClient {
+  return {
+    send: frame => { socket.send(frame, { binary: false }) },
+    get bufferedAmount () { return socket.bufferedAmount },
+    close: (code, reason) => {
+      socket.send(noticeFrame('slow-consumer', { market, reason: 'send buffer over the limit on a delta topic; resubscribe and resync' }))
+      socket.close(code, reason)
+    }
+  }
+}
+
+class Session {
+  private readonly client: HubClient
+  private readonly topics = new Set<string>()
+  private readonly frames: RateWindow
+  private idle: NodeJS.Timeout | undefined
+
+  constructor (
+    private readonly socket: WebSocket,
+    private readonly market: Market,
+    private readonly feed: Feed,
+    private readonly allowPrivate: boolean,
+    private readonly limits: DownstreamLimits
+  ) {
+    this.client = hubClient(socket, market)
+    this.frames = new RateWindow(limits.maxFramesPerWindow, limits.frameWindowMs)
+    socket.on('message', data => this.onFrame(data as Buffer))
+    socket.on('close', () => this.end())
+    socket.on('error', () => this.end())
+    // ws has no drain event of its own; the underlying socket's tells us when to flush held-back frames.
+    const raw = (socket as unknown as { _socket?: NodeJS.EventEmitter })._socket
+    raw?.on('drain', () => this.feed.hub.drained(this.client))
+    this.touch()
+  }
+
+  private touch (): void {
+    if (this.idle) clearTimeout(this.idle)
+    this.idle = setTimeout(() => this.socket.close(CLOSE.idle, 'idle: no ping'), this.limits.pingIntervalMs + this.limits.pingTimeoutMs)
+    this.idle.unref()
+  }
+
+  private end (): void {
+    if (this.idle) clearTimeout(this.idle)
+    this.feed.hub.remove(this.client)
+  }
+
+  private onFrame (data: Buffer): void {
+    this.touch()
+    if (this.frames.delay() > 0) {
+      this.socket.send(errorFrame('', WS_ERROR.limitExceeded, 'exceed max permits per second'))
+      this.socket.close(CLOSE.tooManyFrames, 'too many frames')
+      return
+    }
+    this.frames.take()
+    const frame = parseClientFrame(data)
+    if (isFrameError(frame)) {
+      this.socket.send(errorFrame(frame.id, frame.code, frame.message))
+      return
+    }
+    if (frame.type === 'ping') this.socket.send(pongFrame(frame.id, Date.now()))
+    else this.onTopicFrame(frame)
+  }
+
+  private onTopicFrame (frame: Extract<ClientFrame, { topic: string }>): void {
+    const parsed = parseTopic(this.market, frame.topic)
+    if (isTopicError(parsed)) {
+      this.socket.send(errorFrame(frame.id, parsed.code, parsed.message))
+      return
+    }
+    if (parsed.spec.private && !this.allowPrivate) {
+      this.socket.send(errorFrame(frame.id, WS_ERROR.loginRequired, 'login is required'))
+      return
+    }
+    if (frame.type === 'subscribe') {
+      const adding = parsed.topics.filter(t => !this.topics.has(t))
+      if (this.topics.size + adding.length > this.limits.maxTopicsPerClient) {
+        this.socket.send(errorFrame(frame.id, WS_ERROR.limitExceeded, `exceed max subscription count limitation of ${this.limits.maxTopicsPerClient} per session`))
+        return
+      }
+      for (const t of adding) this.topics.add(t)
+      this.feed.hub.subscribe(this.client, adding)
+    } else {
+      for (const t of parsed.topics) this.topics.delete(t)
+      this.feed.hub.unsubscribe(this.client, parsed.topics)
+    }
+    if (frame.response) this.socket.send(ackFrame(frame.id))
+  }
+}
+
+function bulletResponse (request: FastifyRequest, market: Market, token: string, limits: DownstreamLimits): object {
+  return {
+    code: '200000',
+    data: {
+      token,
+      instanceServers: [{
+        endpoint: `ws://${request.headers.host ?? '127.0.0.1'}/${market}/ws`,
+        encrypt: false,
+        protocol: 'websocket',
+        pingInterval: limits.pingIntervalMs,
+        pingTimeout: limits.pingTimeoutMs
+      }]
+    }
+  }
+}
+
+export async function downstreamRoutes (app: FastifyInstance, { feeds, tokens, limits, hasCredentials }: DownstreamOptions): Promise<void> {
+  // SDKs post to bullet with an empty body, sometimes labelled application/json: accept any.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => { done(null) })
+  for (const market of ['spot', 'futures'] as const) {
+    app.post(`/${market}/api/v1/bullet-public`, async (request) => bulletResponse(request, market, tokens.issue(market, false), limits))
+    app.post(`/${market}/api/v1/bullet-private`, async (request) => {
+      if (!hasCredentials) throw new GatewayError('credentials-missing', { market, detail: 'private topics need KuCoin credentials configured on the gateway' })
+      return bulletResponse(request, market, tokens.issue(market, true), limits)
+    })
+    app.get(`/${market}/ws`, { websocket: true }, (socket: WebSocket, request: FastifyRequest) => {
+      const query = request.query as { token?: string, connectId?: string }
+      const connectId = typeof query.connectId === 'string' && query.connectId.length <= 128 ? query.connectId : String(Date.now())
+      const grant = tokens.check(query.token, market)
+      if (!grant) {
+        socket.send(errorFrame(connectId, WS_ERROR.tokenInvalid, 'token is invalid'))
+        socket.close(CLOSE.policy, 'token is invalid')
+        return
+      }
+      new Session(socket, market, feeds[market], grant.private && hasCredentials, limits) // eslint-disable-line no-new
+      socket.send(welcomeFrame(connectId))
+    })
+  }
+}

@@ -1,0 +1,92 @@
+// One market's fan-out: a Hub, and behind it two upstream pools (public and
+// private topics need different KuCoin tokens). Routes upstream frames into
+// the hub, and turns upstream drops and reconnects into notices.
+import type { Market } from '../kucoin/catalog.js'
+import type { KucoinClient } from '../kucoin/client.js'
+import { Hub, type HubOptions } from './hub.js'
+import { noticeFrame } from './protocol.js'
+import { specOf } from './topics.js'
+import { UpstreamPool, type UpstreamLimits } from './upstream.js'
+import type { BulletToken, ConnectionHooks } from './upstream-connection.js'
+
+export interface FeedOptions {
+  market: Market
+  client: KucoinClient
+  hub: Omit<HubOptions, 'timers'>
+  limits: UpstreamLimits
+  log: ConnectionHooks['log']
+}
+
+interface BulletData {
+  token: string
+  instanceServers: Array<{ endpoint: string, pingInterval: number, pingTimeout: number }>
+}
+
+async function fetchBullet (client: KucoinClient, market: Market, channel: 'public' | 'private'): Promise<BulletToken> {
+  const data = await client.data<BulletData>(market, 'POST', `/api/v1/bullet-${channel}`, { signed: channel === 'private' })
+  const server = data.instanceServers[0]
+  if (!server) throw new Error('bullet response has no instance server')
+  return { token: data.token, endpoint: server.endpoint, pingIntervalMs: server.pingInterval, pingTimeoutMs: server.pingTimeout }
+}
+
+export class Feed {
+  readonly hub: Hub
+  readonly pools: Record<'public' | 'private', UpstreamPool>
+  /** Conflation flag per topic, looked up once per topic rather than per frame. */
+  private readonly conflate = new Map<string, boolean>()
+
+  constructor (private readonly options: FeedOptions) {
+    const { market, client, limits, log } = options
+    const pool = (channel: 'public' | 'private'): UpstreamPool => new UpstreamPool({
+      market,
+      channel,
+      limits,
+      log,
+      fetchToken: () => fetchBullet(client, market, channel),
+      events: {
+        onMessage: (topic, frame) => this.hub.publish(topic, frame, this.conflateOf(topic)),
+        onDown: (topics, reason) => this.notice(topics, 'upstream.reconnecting', { reason, gap: true }),
+        onUp: (topics, event) => { if (event.reconnect) this.notice(topics, 'upstream.reconnected', { gap: true }) },
+        onTopicError: (id, code, message) => log.warn({ market, channel, id, code, message }, 'KuCoin refused a subscription')
+      }
+    })
+    this.pools = { public: pool('public'), private: pool('private') }
+    this.hub = new Hub({
+      subscribe: topics => this.split(topics, 'subscribe'),
+      unsubscribe: topics => this.split(topics, 'unsubscribe')
+    }, options.hub)
+  }
+
+  private split (topics: string[], action: 'subscribe' | 'unsubscribe'): void {
+    const byChannel = { public: [] as string[], private: [] as string[] }
+    for (const topic of topics) byChannel[specOf(this.options.market, topic)?.private ? 'private' : 'public'].push(topic)
+    for (const channel of ['public', 'private'] as const) if (byChannel[channel].length) this.pools[channel][action](byChannel[channel])
+    if (action === 'unsubscribe') for (const topic of topics) this.conflate.delete(topic)
+  }
+
+  private conflateOf (topic: string): boolean {
+    let flag = this.conflate.get(topic)
+    if (flag === undefined) {
+      flag = specOf(this.options.market, topic)?.conflate ?? false
+      if (this.conflate.size < 100_000) this.conflate.set(topic, flag)
+    }
+    return flag
+  }
+
+  private notice (topics: string[], subject: 'upstream.reconnecting' | 'upstream.reconnected', data: Record<string, unknown>): void {
+    if (!topics.length) return
+    this.hub.notify(topics, Buffer.from(noticeFrame(subject, { market: this.options.market, topics, ...data })))
+  }
+
+  /** Upstream sockets, for readiness and metrics. */
+  connections (): Array<{ channel: string, state: string, topics: number, reconnects: number, renewals: number }> {
+    return (['public', 'private'] as const).flatMap(channel => this.pools[channel].connections.map(c =>
+      ({ channel, state: c.state, topics: c.topics.size, reconnects: c.reconnects, renewals: c.renewals })))
+  }
+
+  close (): void {
+    this.hub.close()
+    this.pools.public.close()
+    this.pools.private.close()
+  }
+}
