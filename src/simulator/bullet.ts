@@ -5,9 +5,9 @@ import type { Market } from '../kucoin/catalog.js'
 import { register } from './routes.js'
 import type { RouteContext, RouteTable } from './routes.js'
 
-function issue (ctx: RouteContext, market: Market): Record<string, unknown> {
+function issue (ctx: RouteContext, market: Market, isPrivate: boolean): Record<string, unknown> {
   const token = randomBytes(96).toString('base64url')
-  ctx.state.tokens.set(token, { market, key: ctx.key, issuedAt: ctx.now })
+  ctx.state.tokens.set(token, { market, key: ctx.key, private: isPrivate, issuedAt: ctx.now })
   return {
     token,
     instanceServers: [{
@@ -15,8 +15,8 @@ function issue (ctx: RouteContext, market: Market): Record<string, unknown> {
       // Plain ws:// on the simulator, so nothing is encrypted.
       encrypt: false,
       protocol: 'websocket',
-      pingInterval: 18000,
-      pingTimeout: 10000
+      pingInterval: ctx.state.wsPing.interval,
+      pingTimeout: ctx.state.wsPing.timeout
     }]
   }
 }
@@ -24,8 +24,8 @@ function issue (ctx: RouteContext, market: Market): Record<string, unknown> {
 export function registerBulletRoutes (table: RouteTable): void {
   for (const market of ['spot', 'futures'] as const) {
     register(table, market, {
-      'POST /api/v1/bullet-public': ctx => issue(ctx, market),
-      'POST /api/v1/bullet-private': ctx => issue(ctx, market)
+      'POST /api/v1/bullet-public': ctx => issue(ctx, market, false),
+      'POST /api/v1/bullet-private': ctx => issue(ctx, market, true)
     })
   }
 }

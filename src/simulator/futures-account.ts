@@ -3,6 +3,7 @@
 // once at the best opposite price; resting orders hold order margin and are
 // never filled later by the synthetic market.
 import { SimError } from './errors.js'
+import { Listeners } from './events.js'
 import type { FuturesOrderRequest } from './futures-order-request.js'
 import type { FuturesContract } from './instruments.js'
 import { takerPrice } from './quote-format.js'
@@ -51,9 +52,16 @@ export function pnl (c: FuturesContract, qty: number, entry: number, price: numb
     : qty * c.multiplier * (price - entry)
 }
 
+/** What changed, after a place or cancel succeeded; the WebSocket half renders private messages from it. */
+export type FuturesEvent =
+  | { kind: 'order', type: 'open' | 'match' | 'filled' | 'canceled', order: FuturesOrder, time: number }
+  | { kind: 'position', position: Position, time: number }
+  | { kind: 'wallet', currency: string, time: number }
+
 export class FuturesAccount {
   readonly orders = new Map<string, FuturesOrder>()
   readonly positions = new Map<string, Position>()
+  readonly events = new Listeners<FuturesEvent>()
   private readonly wallet = new Map<string, number>()
   private readonly activeClientOids = new Set<string>()
   private readonly rng: Rng
@@ -113,6 +121,7 @@ export class FuturesAccount {
     else if (request.type === 'limit' && !crosses && request.timeInForce === 'GTC') this.rest(order)
     else order.cancelExist = true
     this.orders.set(order.id, order)
+    if (this.events.active) this.report(order, now)
     return order
   }
 
@@ -123,6 +132,23 @@ export class FuturesAccount {
     order.updatedAt = now
     order.endAt = now
     this.activeClientOids.delete(order.clientOid)
+    if (!this.events.active) return
+    this.events.emit({ kind: 'order', type: 'canceled', order, time: now })
+    this.events.emit({ kind: 'wallet', currency: order.contract.settle, time: now })
+  }
+
+  private report (order: FuturesOrder, time: number): void {
+    const emit = (type: 'open' | 'match' | 'filled' | 'canceled'): void => this.events.emit({ kind: 'order', type, order, time })
+    if (order.dealSize > 0) {
+      emit('match')
+      emit('filled')
+      this.events.emit({ kind: 'position', position: this.position(order.contract), time })
+    } else {
+      emit(order.isActive ? 'open' : 'canceled')
+      // A cancelled-at-once order held nothing, so the wallet did not change.
+      if (!order.isActive) return
+    }
+    this.events.emit({ kind: 'wallet', currency: order.contract.settle, time })
   }
 
   private rest (order: FuturesOrder): void {

@@ -16,14 +16,17 @@ import { RateLimiter } from './rate-limit.js'
 import type { RouteTable } from './routes.js'
 import { RequestLog, requestListener } from './server.js'
 import type { ServerDeps } from './server.js'
+import { Rng, hexId } from './random.js'
 import { SpotAccount } from './spot-account.js'
 import { registerSpotAccountRoutes } from './spot-account-routes.js'
 import { registerSpotMarketRoutes } from './spot-market-routes.js'
 import { Clock } from './state.js'
 import type { SimState } from './state.js'
 import type { SimKey, Simulator, SimulatorOptions } from './types.js'
+import { WsServer } from './ws-server.js'
+import { resolveWsLimits } from './ws-types.js'
 
-export type { FaultAction, FaultRule, RecordedRequest, SimKey, Simulator, SimulatorOptions } from './types.js'
+export type { FaultAction, FaultRule, RecordedRequest, SimKey, Simulator, SimulatorOptions, SimulatorWs, WsConnectionInfo, WsOptions } from './types.js'
 
 /** The key `--simulate` mode and the tests use unless they configure their own. */
 export const DEMO_KEY: SimKey = {
@@ -73,13 +76,15 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
   const seed = options.seed ?? 42
   const clock = new Clock(options.clockOffsetMs ?? 0)
   const ring = new KeyRing(options.keys ?? [DEMO_KEY])
+  const wsLimits = resolveWsLimits(options.ws)
   const state: SimState = {
     clock,
     market: new SyntheticMarket(seed, clock.now()),
     spotAccount: new SpotAccount(seed + 1, SPOT_BALANCES),
     futuresAccount: new FuturesAccount(seed + 2, FUTURES_BALANCES),
     tokens: new Map(),
-    wsEndpoints: { spot: '', futures: '' }
+    wsEndpoints: { spot: '', futures: '' },
+    wsPing: { interval: wsLimits.pingIntervalMs, timeout: wsLimits.pingTimeoutMs }
   }
   const timers = new Set<NodeJS.Timeout>()
   const faults = new FaultList()
@@ -100,6 +105,10 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
   }
   const spotServer = createServer(requestListener(deps, 'spot'))
   const futuresServer = createServer(requestListener(deps, 'futures'))
+  // Every key trades the one demo account, so private messages carry one userId (24 hex digits, like KuCoin's).
+  const ws = new WsServer(state, wsLimits, hexId(new Rng(seed + 3), 12))
+  ws.attach(spotServer, 'spot')
+  ws.attach(futuresServer, 'futures')
   try {
     const spotAddress = await listen(spotServer, options.spotPort ?? 0, host)
     const futuresAddress = await listen(futuresServer, options.futuresPort ?? 0, host)
@@ -113,13 +122,17 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
       clearFaults: () => faults.clear(),
       setClockOffset: ms => { clock.offsetMs = ms },
       now: () => clock.now(),
+      ws: ws.api(),
       close: async () => {
         for (const timer of timers) clearTimeout(timer)
         timers.clear()
+        // Upgraded sockets keep a server from closing, so they go first.
+        ws.close()
         await Promise.all([shutdown(spotServer), shutdown(futuresServer)])
       }
     }
   } catch (error) {
+    ws.close()
     await Promise.all([shutdown(spotServer), shutdown(futuresServer)])
     throw error
   }

@@ -4,6 +4,7 @@
 // are never filled later by the synthetic market.
 import { floorTo } from './decimal.js'
 import { SimError } from './errors.js'
+import { Listeners } from './events.js'
 import { takerPrice } from './quote-format.js'
 import { Rng, hexId } from './random.js'
 import type { Side, SpotOrderRequest } from './spot-order-request.js'
@@ -48,9 +49,20 @@ export interface SpotFill {
   createdAt: number
 }
 
+/** The `type` of a spot orderChange message (PROTOCOL §6.2). */
+export type SpotOrderEventType = 'received' | 'open' | 'match' | 'filled' | 'canceled'
+
+/** What changed, after a place or cancel succeeded; the WebSocket half renders private messages from it. */
+export type SpotEvent =
+  | { kind: 'order', type: SpotOrderEventType, order: SpotOrder, fill: SpotFill | undefined, time: number }
+  | { kind: 'balance', balance: Balance, availableChange: number, holdChange: number, relationEvent: 'trade.hold' | 'trade.setted', order: SpotOrder, time: number }
+
+type Holdings = Map<string, { balance: number, holds: number }>
+
 export class SpotAccount {
   readonly orders = new Map<string, SpotOrder>()
   readonly fills: SpotFill[] = []
+  readonly events = new Listeners<SpotEvent>()
   private readonly balances = new Map<string, Balance>()
   private readonly activeClientOids = new Map<string, SpotOrder>()
   private readonly rng: Rng
@@ -83,6 +95,7 @@ export class SpotAccount {
   place (request: SpotOrderRequest, now: number): SpotOrder {
     if (request.clientOid !== undefined && this.activeClientOids.has(request.clientOid)) throw new SimError('102426')
     const order = this.newOrder(request, now)
+    const before = this.holdings()
     const bookPrice = takerPrice(request.state, request.side)
     const crosses = bookPrice !== undefined && (request.type === 'market' ||
       (request.side === 'buy' ? request.price >= bookPrice : request.price <= bookPrice))
@@ -90,14 +103,38 @@ export class SpotAccount {
     else if (request.type === 'limit' && !crosses && (request.timeInForce === 'GTC' || request.timeInForce === 'GTT')) this.rest(order)
     else this.close(order, now)
     this.orders.set(order.id, order)
+    const fill = order.dealSize > 0 ? this.fills[this.fills.length - 1] : undefined
+    this.report(order, fill !== undefined ? ['received', 'match', 'filled'] : order.active ? ['received', 'open'] : ['received', 'canceled'], fill, before, now)
     return order
   }
 
   cancel (order: SpotOrder, now: number): void {
+    const before = this.holdings()
     const held = this.balance(order.hold.currency)
     held.holds -= order.hold.amount
     order.hold.amount = 0
     this.close(order, now)
+    this.report(order, ['canceled'], undefined, before, now)
+  }
+
+  /** Balances before an operation, to report what it changed; undefined when nobody listens. */
+  private holdings (): Holdings | undefined {
+    if (!this.events.active) return undefined
+    return new Map([...this.balances.values()].map(b => [b.currency, { balance: b.balance, holds: b.holds }]))
+  }
+
+  private report (order: SpotOrder, types: SpotOrderEventType[], fill: SpotFill | undefined, before: Holdings | undefined, time: number): void {
+    if (before === undefined) return
+    for (const type of types) this.events.emit({ kind: 'order', type, order, fill, time })
+    for (const balance of this.balances.values()) {
+      const old = before.get(balance.currency) ?? { balance: 0, holds: 0 }
+      const holdChange = balance.holds - old.holds
+      const availableChange = (balance.balance - balance.holds) - (old.balance - old.holds)
+      if (holdChange === 0 && balance.balance === old.balance) continue
+      // A hold moves funds between available and hold; a fill settles the balance itself.
+      const relationEvent = balance.balance === old.balance ? 'trade.hold' : 'trade.setted'
+      this.events.emit({ kind: 'balance', balance, availableChange, holdChange, relationEvent, order, time })
+    }
   }
 
   private newOrder (request: SpotOrderRequest, now: number): SpotOrder {

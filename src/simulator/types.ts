@@ -38,6 +38,80 @@ export interface SimulatorOptions {
   rateWindowMs?: number
   /** Seed of the synthetic market; default 42. */
   seed?: number
+  /** WebSocket limits, timings and push rates (PROTOCOL §5.8); every field optional. */
+  ws?: WsOptions
+}
+
+/**
+ * The WebSocket half's knobs. Defaults follow KuCoin's documented Classic
+ * limits; tests shrink them to exercise each limit quickly.
+ */
+export interface WsOptions {
+  /** How long a bullet token admits new connections after it was issued (simulator clock); default 86400000 (24 h). */
+  tokenTtlMs?: number
+  /** `pingInterval` advertised by the bullet endpoints; default 18000. */
+  pingIntervalMs?: number
+  /** `pingTimeout` advertised by the bullet endpoints; default 10000. */
+  pingTimeoutMs?: number
+  /** A connection with no client frame for this long gets error 400 "ping timeout" and is closed; default pingIntervalMs + pingTimeoutMs. */
+  idleTimeoutMs?: number
+  /** Every connection is closed (code 1000, no error frame) this long after it opened; default 86400000 (24 h). */
+  maxConnectionMs?: number
+  /** Open connections per key (private token) or client IP (public token), both hosts together; default 800. */
+  maxConnections?: number
+  /** New connections per key or IP in any 60 s; default unlimited (KuCoin documents 30). */
+  maxNewConnectionsPerMinute?: number
+  /** Symbol-topics in one subscribe frame (`/market/ticker:A,B` counts 2); default 100. */
+  maxTopicsPerSubscribe?: number
+  /** Symbol-topics one connection may hold; default 300. */
+  maxTopicsPerConnection?: number
+  /** Client frames (pings included) allowed per `clientMessageWindowMs`; default 100. */
+  maxClientMessages?: number
+  /** Sliding window of `maxClientMessages`; default 10000. */
+  clientMessageWindowMs?: number
+  /** Feed tick: the market advances and ticker, level1, depth5/50 and spot candle topics push once per tick; default 100. */
+  pushIntervalMs?: number
+  /** Push period of `/contract/instrument` mark.index.price and futures `limitCandle`; default 1000. */
+  instrumentIntervalMs?: number
+  /** Push period of `/market/snapshot` and `/contractMarket/snapshot`; default 2000. */
+  snapshotIntervalMs?: number
+  /** Push period of `/contract/instrument` funding.rate; default 60000. */
+  fundingIntervalMs?: number
+}
+
+/** One open WebSocket connection, as `Simulator.ws.subscriptions()` reports it. */
+export interface WsConnectionInfo {
+  /** The connectId (or the random id the welcome carried). */
+  id: string
+  market: Market
+  /** Whether it connected with a bullet-private token. */
+  private: boolean
+  /** Its symbol-topics, e.g. `/market/ticker:BTC-USDT`, in subscription order. */
+  topics: string[]
+}
+
+/** Test and benchmark controls of the WebSocket half. */
+export interface SimulatorWs {
+  /** Open connections (after welcome), of one host or both. */
+  connections: (market?: Market) => number
+  /** Every open connection with its topics. */
+  subscriptions: () => WsConnectionInfo[]
+  /**
+   * Sends `frame` as is, as one text frame, to every socket subscribed to `topic`
+   * (a symbol-topic such as `/market/ticker:BTC-USDT`); returns how many got it.
+   * Encoded once, whatever the number of subscribers. Ignores `silence`.
+   */
+  publishRaw: (market: Market, topic: string, frame: string | Buffer) => number
+  /** Destroys every socket at once, without a close frame. */
+  dropAll: () => void
+  /** While on, nothing at all is sent (welcome, pushes, pongs, acks, errors); sockets stay open and keep reading. */
+  silence: (on: boolean) => void
+  /** Invalidates every token issued so far: new connections with them get 401; open connections stay. */
+  expireTokens: () => void
+  /** While on, new connections get error 509 "service busy, please retry later" and are closed. */
+  refuseConnections: (on: boolean) => void
+  /** Sets the maximum connection age (also for open ones, measured from their opening); undefined restores `maxConnectionMs`. */
+  closeAfter: (ms: number | undefined) => void
 }
 
 /** One request as it arrived, recorded before faults, auth or rate limiting apply. */
@@ -97,6 +171,8 @@ export interface Simulator {
   setClockOffset: (ms: number) => void
   /** The simulator clock in ms. */
   now: () => number
-  /** Closes both servers, destroying open (also stalled) sockets, and stops timers. */
+  /** The WebSocket half's controls. */
+  readonly ws: SimulatorWs
+  /** Closes both servers, destroying open (also stalled) sockets and WebSockets, and stops timers. */
   close: () => Promise<void>
 }
