@@ -94,7 +94,7 @@ t.test('a client that never reads is cut off and cannot hold the others back', a
   await until(() => upstreamTopics(gw).includes(topic))
   ;(slow.ws as unknown as { _socket: { pause: () => void } })._socket.pause()
   // Enough data to get past the kernel's socket buffers (several MB on loopback) and the hard limit.
-  const padding = 'x'.repeat(64 * 1024)
+  const padding = 'x'.repeat(128 * 1024)
   const count = 400
   for (let n = 0; n < count; n++) {
     gw.sim.ws.publishRaw('spot', topic, JSON.stringify({ type: 'message', topic, subject: 'test', data: { n, padding } }))
