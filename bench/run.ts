@@ -2,10 +2,12 @@
 // BENCH_SECONDS sets the measured duration of each run (default 10).
 import { execSync } from 'node:child_process'
 import { cpus } from 'node:os'
+import { fanoutBench } from './fanout.js'
 import { restProxyBench } from './rest-proxy.js'
 
 const benches: Record<string, () => Promise<string>> = {
-  'rest-proxy': restProxyBench
+  'rest-proxy': restProxyBench,
+  fanout: fanoutBench
 }
 
 execSync('npm run --silent build', { stdio: 'inherit' })

@@ -4,8 +4,10 @@
 //   tsx bench/serve.ts simulator
 //   tsx bench/serve.ts gateway <spotUrl> <futuresUrl>
 //   tsx bench/serve.ts http-proxy <spotUrl>
+//   tsx bench/serve.ts bare-ws <spotUrl> <topic>
 import Fastify from 'fastify'
 import httpProxy from '@fastify/http-proxy'
+import WebSocket, { WebSocketServer } from 'ws'
 
 // The gateway and simulator run from the compiled dist/ (as `npm start` does),
 // not through the TypeScript loader, whose helpers would be measured too.
@@ -47,9 +49,33 @@ async function main (): Promise<void> {
     await app.register(httpProxy, { upstream: args[0]!, prefix: '/spot' })
     await app.listen({ host: '127.0.0.1', port: 0 })
     console.log(JSON.stringify({ url: address(app.server) }))
+  } else if (role === 'bare-ws') {
+    await bareBroadcast(args[0]!, args[1]!)
   } else {
     throw new Error(`unknown role ${String(role)}`)
   }
+}
+
+/**
+ * The fan-out baseline: one upstream KuCoin connection, one topic, and each
+ * upstream frame's buffer sent as is to every connected client. No topics,
+ * no limits, no protocol: the practical limit of ws in Node.
+ */
+async function bareBroadcast (spotUrl: string, topic: string): Promise<void> {
+  const res = await fetch(`${spotUrl}/api/v1/bullet-public`, { method: 'POST' })
+  const { data } = await res.json() as { data: { token: string, instanceServers: Array<{ endpoint: string }> } }
+  const upstream = new WebSocket(`${data.instanceServers[0]!.endpoint}?token=${data.token}`, { perMessageDeflate: false })
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
+  const listening = new Promise(resolve => server.once('listening', resolve))
+  server.on('connection', client => { client.send('{"type":"welcome"}') })
+  upstream.on('message', (frame: Buffer) => {
+    for (const client of server.clients) client.send(frame, { binary: false })
+  })
+  await new Promise(resolve => upstream.once('open', resolve))
+  upstream.send(JSON.stringify({ id: '1', type: 'subscribe', topic, response: true }))
+  setInterval(() => upstream.send(JSON.stringify({ id: 'p', type: 'ping' })), 15_000).unref()
+  await listening
+  console.log(JSON.stringify({ url: `ws://127.0.0.1:${(server.address() as { port: number }).port}` }))
 }
 
 // A clean exit on SIGINT lets `node --cpu-prof` write its profile.
