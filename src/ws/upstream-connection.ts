@@ -91,7 +91,8 @@ export class Connection {
   /** The previous socket during a renewal: both deliver, duplicates are dropped. */
   private draining: Socket | undefined
   private readonly overlapSeen = new Set<string>()
-  private timers: NodeJS.Timeout[] = []
+  /** Pending timers only: each removes itself when it fires, so long outages do not grow the set. */
+  private readonly timers = new Set<NodeJS.Timeout>()
   private attempt = 0
   private nextId = 1
   private closed = false
@@ -130,14 +131,17 @@ export class Connection {
   }
 
   private later (fn: () => void, ms: number): void {
-    const timer = setTimeout(fn, ms)
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      fn()
+    }, ms)
     timer.unref()
-    this.timers.push(timer)
+    this.timers.add(timer)
   }
 
   private clearTimers (): void {
     for (const t of this.timers) clearTimeout(t)
-    this.timers = []
+    this.timers.clear()
   }
 
   /** Opens a socket, waits for welcome, subscribes every topic; the old socket (if renewing) closes after. */
@@ -171,9 +175,11 @@ export class Connection {
       timer.unref()
       socket.ws.once('message', (data: Buffer) => {
         clearTimeout(timer)
-        const frame = JSON.parse(data.toString()) as { type?: string, data?: string }
+        let frame: { type?: string, data?: string } = {}
+        // A throw here would be uncaught (we are in an event listener): a bad first frame is a refused connection.
+        try { frame = JSON.parse(data.toString()) } catch {}
         if (frame.type === 'welcome') resolve()
-        else reject(new Error(`KuCoin refused the connection: ${frame.data ?? data.toString()}`))
+        else reject(new Error(`KuCoin refused the connection: ${frame.data ?? data.toString().slice(0, 200)}`))
       })
       socket.ws.once('error', error => { clearTimeout(timer); reject(error) })
       socket.ws.once('close', code => { clearTimeout(timer); reject(new Error(`closed before welcome (${code})`)) })
