@@ -3,9 +3,12 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import websocket from '@fastify/websocket'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { DestinationStream } from 'pino'
+import { Access } from './access.js'
 import type { Config } from './config.js'
 import { installErrorHandling } from './error-handler.js'
+import { loggerOptions } from './logging.js'
 import { Catalog, type Market } from './kucoin/catalog.js'
 import { KucoinClient } from './kucoin/client.js'
 import { healthRoutes } from './routes/health.js'
@@ -19,13 +22,14 @@ declare module 'fastify' {
   interface FastifyInstance {
     kucoin: KucoinClient
     catalog: Catalog
+    access: Access
     feeds: Record<Market, Feed>
   }
 }
 
 export interface AppOptions {
-  /** A pino logger config or instance; defaults to JSON logs at config.logLevel. */
-  logger?: FastifyServerOptions['logger']
+  /** Where JSON log lines go; stdout by default. Tests capture them here. */
+  logStream?: DestinationStream
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
@@ -36,20 +40,19 @@ function requestId (req: IncomingMessage): string {
   return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()
 }
 
-/** Never log a credential, whatever a client sends. */
-const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["kc-api-key"]', 'req.headers["kc-api-sign"]', 'req.headers["kc-api-passphrase"]']
-
 export async function buildApp (config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel, redact: REDACT },
+    logger: loggerOptions(config, options.logStream),
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestId,
     return503OnClosing: true
   })
   const catalog = new Catalog()
   const client = new KucoinClient(config)
+  const access = new Access(config.tokens)
   app.decorate('kucoin', client)
   app.decorate('catalog', catalog)
+  app.decorate('access', access)
 
   app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
   installErrorHandling(app)
@@ -61,8 +64,9 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   // clients only send small control frames, and deflate costs more than it saves here.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } })
   await app.register(healthRoutes, { client, staleAfterMs: config.timeSyncIntervalMs * 3 })
-  await app.register(restRoutes, { client, catalog, config })
+  await app.register(restRoutes, { access, client, catalog, config })
   await app.register(downstreamRoutes, {
+    access,
     feeds,
     tokens: new TokenStore(config.ws.tokenTtlMs, 100_000),
     hasCredentials: client.hasCredentials,

@@ -2,7 +2,11 @@
 // Every problem is collected and reported together, before the server
 // listens; secret values never appear in a message.
 import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
+import { SCOPES, type AccessToken, type Scope } from './access.js'
+import { Catalog } from './kucoin/catalog.js'
 import type { Credentials, KeyVersion, QuerySigning } from './kucoin/signer.js'
+import { deniedByDefault } from './policy.js'
 
 export interface Config {
   host: string
@@ -12,6 +16,12 @@ export interface Config {
   futuresUrl: string
   credentials: Credentials | undefined
   tradingEnabled: boolean
+  /** Never-proxied endpoints lifted by name, as `METHOD /path/template`. */
+  allowEndpoints: readonly string[]
+  /** Bearer tokens callers must present; empty means every caller is trusted. */
+  tokens: readonly AccessToken[]
+  /** Listen on a non-loopback address without tokens anyway. */
+  allowOpen: boolean
   simulate: boolean
   querySigning: QuerySigning
   upstream: {
@@ -141,6 +151,48 @@ function readCredentials (r: Reader): Credentials | undefined {
   return { key: key!, secret: secret!, passphrase: passphrase!, version }
 }
 
+const TOKEN_NAME = /^[\w.-]{1,64}$/
+const MIN_TOKEN_LENGTH = 16
+
+/** KGW_TOKENS: `name:token:scope+scope` entries, separated by commas or newlines. */
+function readTokens (r: Reader): AccessToken[] {
+  const raw = r.secret('KGW_TOKENS')
+  if (raw === undefined) return []
+  const tokens: AccessToken[] = []
+  const entries = raw.split(/[,\n]/).map(e => e.trim()).filter(e => e !== '')
+  entries.forEach((entry, i) => {
+    const [name = '', token = '', scopeList = '', ...rest] = entry.split(':')
+    // Never echo the entry: it holds a token. Its position and name are enough to find it.
+    const where = `KGW_TOKENS entry ${i + 1}${TOKEN_NAME.test(name) ? ` ("${name}")` : ''}`
+    const scopes = scopeList.split('+').filter(s => s !== '')
+    if (rest.length || !TOKEN_NAME.test(name)) r.problems.push(`${where} must look like name:token:scope+scope, the name made of letters, digits, _ . -`)
+    else if (token.length < MIN_TOKEN_LENGTH) r.problems.push(`${where}: the token must be at least ${MIN_TOKEN_LENGTH} characters`)
+    else if (!scopes.length || !scopes.every(s => (SCOPES as readonly string[]).includes(s))) r.problems.push(`${where}: scopes must be some of ${SCOPES.join(', ')} joined by +`)
+    else if (tokens.some(t => t.name === name || t.token === token)) r.problems.push(`${where}: names and tokens must be unique`)
+    else tokens.push({ name, token, scopes: scopes as Scope[] })
+  })
+  return tokens
+}
+
+/** KGW_ALLOW_ENDPOINTS: never-proxied endpoints let through by name, `METHOD /path` separated by commas. */
+function readAllowEndpoints (r: Reader): string[] {
+  const raw = r.string('KGW_ALLOW_ENDPOINTS', '')
+  if (raw === '') return []
+  const allowable = deniedByDefault(new Catalog())
+  const entries = raw.split(',').map(e => e.trim().replace(/\s+/, ' ')).filter(e => e !== '')
+  for (const entry of entries) {
+    if (!allowable.has(entry)) r.problems.push(`KGW_ALLOW_ENDPOINTS: "${entry}" is not one of the endpoints denied by default (write it as METHOD /path/template, e.g. "POST /api/v3/withdrawals"; see README)`)
+  }
+  return entries
+}
+
+function isLoopback (host: string): boolean {
+  if (host === 'localhost') return true
+  const bare = host.replace(/^\[|\]$/g, '')
+  if (isIP(bare) === 4) return bare.startsWith('127.')
+  return bare === '::1' || bare.startsWith('::ffff:127.')
+}
+
 /**
  * Parses the environment into a frozen Config, or throws ConfigError listing
  * every problem. `simulate` may be forced by the `--simulate` flag.
@@ -155,6 +207,9 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
     futuresUrl: r.url('KUCOIN_FUTURES_URL', 'https://api-futures.kucoin.com'),
     credentials: readCredentials(r),
     tradingEnabled: r.bool('KGW_TRADING_ENABLED', false),
+    allowEndpoints: readAllowEndpoints(r),
+    tokens: readTokens(r),
+    allowOpen: r.bool('KGW_ALLOW_OPEN', false),
     simulate: r.bool('KGW_SIMULATE', false) || options.simulate === true,
     querySigning: r.oneOf('KGW_QUERY_SIGNING', ['decoded', 'raw'] as const, 'decoded'),
     upstream: {
@@ -183,6 +238,9 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       maxConnectsPerMinute: r.int('KGW_UPSTREAM_WS_MAX_CONNECTS_PER_MINUTE', 30, 1, 10_000),
       renewAfterMs: r.int('KGW_UPSTREAM_WS_RENEW_AFTER_MS', 23 * 3_600_000, 1000, 86_400_000)
     }
+  }
+  if (!isLoopback(config.host) && config.tokens.length === 0 && !config.allowOpen) {
+    r.problems.push(`HOST=${config.host} is not a loopback address and KGW_TOKENS is empty: anyone who can reach it could use the KuCoin keys. Set KGW_TOKENS, or KGW_ALLOW_OPEN=true if a network control in front already restricts callers`)
   }
   if (r.problems.length) throw new ConfigError(r.problems)
   return Object.freeze(config)

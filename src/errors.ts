@@ -12,6 +12,9 @@ export const ERROR_KINDS = {
   'payload-too-large': { status: 413, title: 'Request body too large' },
   'credentials-missing': { status: 401, title: 'Private endpoint, but the gateway has no KuCoin credentials' },
   'endpoint-denied': { status: 403, title: 'Endpoint denied by the gateway policy' },
+  // The caller's gateway token (KGW_TOKENS), not KuCoin's keys.
+  unauthenticated: { status: 401, title: 'A gateway bearer token is required' },
+  'scope-missing': { status: 403, title: 'The gateway token lacks the scope this call needs' },
   // KuCoin rejected the gateway's authentication.
   'auth-headers-missing': { status: 401, title: 'KuCoin saw no authentication headers' },
   'timestamp-rejected': { status: 502, title: 'KuCoin rejected the request timestamp' },

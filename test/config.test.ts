@@ -83,3 +83,38 @@ t.test('origins are normalised and bounds checked', async t => {
   t.match(problems({ KUCOIN_SPOT_URL: 'https://user:pw@api.kucoin.com' }), [/KUCOIN_SPOT_URL/])
   t.notMatch(problems({ KUCOIN_SPOT_URL: 'https://user:pw@api.kucoin.com' }).join(), 'pw', 'credentials in a URL are not echoed')
 })
+
+t.test('KGW_TOKENS: name:token:scopes entries; problems name the entry, never the token', async t => {
+  const token = 'a'.repeat(24)
+  const config = loadConfig({ KGW_TOKENS: `dash:${token}:read, bot:${'b'.repeat(32)}:read+trade+private-stream` })
+  t.same(config.tokens, [
+    { name: 'dash', token, scopes: ['read'] },
+    { name: 'bot', token: 'b'.repeat(32), scopes: ['read', 'trade', 'private-stream'] }
+  ])
+  t.same(loadConfig({ KGW_TOKENS_FILE: '/run/tokens' }, { readFile: () => `ops:${token}:read\n` }).tokens.map(x => x.name), ['ops'])
+  const secret = 'c'.repeat(20)
+  const found = problems({ KGW_TOKENS: `x:short:read,y:${secret}:admin,bad name:${secret}:read,z:${secret}:read,z2:${secret}:read` })
+  t.equal(found.length, 4)
+  t.match(found[0], /entry 1 \("x"\): the token must be at least 16/)
+  t.match(found[1], /entry 2 \("y"\): scopes must be some of read, trade, private-stream/)
+  t.match(found[2], /entry 3 must look like name:token:scope/)
+  t.match(found[3], /entry 5 \("z2"\): names and tokens must be unique/)
+  t.notOk(found.join('\n').includes(secret), 'no token echoed')
+})
+
+t.test('a non-loopback HOST needs tokens or KGW_ALLOW_OPEN', async t => {
+  for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost']) t.same(problems({ HOST: host }), [], host)
+  const open = problems({ HOST: '0.0.0.0' })
+  t.equal(open.length, 1)
+  t.match(open[0], /HOST=0.0.0.0 is not a loopback address and KGW_TOKENS is empty/)
+  t.same(problems({ HOST: '0.0.0.0', KGW_TOKENS: `p:${'t'.repeat(16)}:read` }), [])
+  t.same(problems({ HOST: '::', KGW_ALLOW_OPEN: 'true' }), [])
+})
+
+t.test('KGW_ALLOW_ENDPOINTS names denied-by-default endpoints only', async t => {
+  t.same(loadConfig({ KGW_ALLOW_ENDPOINTS: 'POST /api/v3/withdrawals, POST  /api/v2/accounts/inner-transfer' }).allowEndpoints,
+    ['POST /api/v3/withdrawals', 'POST /api/v2/accounts/inner-transfer'])
+  const found = problems({ KGW_ALLOW_ENDPOINTS: 'GET /api/v1/accounts,POST /api/v9/nothing' })
+  t.equal(found.length, 2)
+  t.match(found[0], /"GET \/api\/v1\/accounts" is not one of the endpoints denied by default/)
+})

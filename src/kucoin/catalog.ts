@@ -67,10 +67,10 @@ export class Catalog {
     for (const endpoint of this.endpoints) {
       const key = `${endpoint.market} ${endpoint.method}`
       if (!endpoint.path.includes('{')) {
-        this.exact.set(`${key} ${endpoint.path}`, endpoint)
+        this.exact.set(`${key} ${endpoint.path.toLowerCase()}`, endpoint)
         continue
       }
-      const segments = endpoint.path.split('/').map(compileSegment)
+      const segments = endpoint.path.toLowerCase().split('/').map(compileSegment)
       const list = this.templates.get(key) ?? []
       list.push({ segments, literals: segments.filter(s => typeof s === 'string').length, endpoint })
       this.templates.set(key, list)
@@ -78,9 +78,13 @@ export class Catalog {
     for (const list of this.templates.values()) list.sort((a, b) => b.literals - a.literals)
   }
 
-  /** Finds the operation for a concrete path (no query string). HEAD is looked up as GET. */
-  find (market: SpecMarket, method: string, path: string): Endpoint | undefined {
+  /**
+   * Finds the operation for a concrete path (no query string), ignoring case:
+   * the policy must not be dodged by `/API/V1/...`. HEAD is looked up as GET.
+   */
+  find (market: SpecMarket, method: string, concretePath: string): Endpoint | undefined {
     const key = `${market} ${method === 'HEAD' ? 'GET' : method}`
+    const path = concretePath.toLowerCase()
     const hit = this.exact.get(`${key} ${path}`)
     if (hit) return hit
     const list = this.templates.get(key)

@@ -2,6 +2,7 @@
 // query and body bytes reach KuCoin exactly as sent; the policy decides what
 // may pass and whether it is signed; the client does the rest.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Access } from '../access.js'
 import type { Config } from '../config.js'
 import { GatewayError } from '../errors.js'
 import type { Catalog, Market } from '../kucoin/catalog.js'
@@ -9,6 +10,7 @@ import { pickRequestHeaders, type KucoinClient } from '../kucoin/client.js'
 import { decide } from '../policy.js'
 
 export interface RestRoutesOptions {
+  access: Access
   client: KucoinClient
   catalog: Catalog
   config: Config
@@ -24,12 +26,12 @@ export function splitUrl (url: string, prefixLength: number): { path: string, qu
     : { path: url.slice(prefixLength, q), query: url.slice(q + 1) }
 }
 
-export async function restRoutes (app: FastifyInstance, { client, catalog, config }: RestRoutesOptions): Promise<void> {
+export async function restRoutes (app: FastifyInstance, { access, client, catalog, config }: RestRoutesOptions): Promise<void> {
   // Signatures cover the exact body bytes, so bodies are never parsed here.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body) })
 
-  const policy = { tradingEnabled: config.tradingEnabled, hasCredentials: client.hasCredentials }
+  const policy = { tradingEnabled: config.tradingEnabled, hasCredentials: client.hasCredentials, allowed: new Set(config.allowEndpoints) }
   for (const market of ['spot', 'futures'] as const satisfies readonly Market[]) {
     const prefixLength = market.length + 1
     app.route({
@@ -37,13 +39,15 @@ export async function restRoutes (app: FastifyInstance, { client, catalog, confi
       url: `/${market}/*`,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const { path, query } = splitUrl(request.raw.url ?? request.url, prefixLength)
+        // HEAD goes upstream as GET (KuCoin's envelope lives in the body); fastify drops the body.
+        const method = request.method === 'HEAD' ? 'GET' : request.method
+        access.require(request.headers, method === 'GET' ? 'read' : 'trade', market)
+        // The policy sees through path tricks, so it runs before anything else reads the path.
+        const decision = decide(catalog, policy, market, method, path)
+        if (!decision.allow) throw new GatewayError('endpoint-denied', { market, detail: decision.reason })
         if (!path.startsWith('/api/')) {
           throw new GatewayError('route-not-found', { market, detail: `KuCoin paths start with /api/ (got ${path || '/'})` })
         }
-        // HEAD goes upstream as GET (KuCoin's envelope lives in the body); fastify drops the body.
-        const method = request.method === 'HEAD' ? 'GET' : request.method
-        const decision = decide(catalog, policy, market, method, path)
-        if (!decision.allow) throw new GatewayError('endpoint-denied', { market, detail: decision.reason })
         const body = request.body as Buffer | undefined
         const res = await client.request({
           market,

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type {} from '@fastify/websocket'
 import type { WebSocket } from 'ws'
+import type { Access } from '../access.js'
 import { GatewayError } from '../errors.js'
 import type { Market } from '../kucoin/catalog.js'
 import type { Feed } from './feed.js'
@@ -26,6 +27,7 @@ export interface DownstreamLimits {
 }
 
 export interface DownstreamOptions {
+  access: Access
   feeds: Record<Market, Feed>
   tokens: TokenStore
   limits: DownstreamLimits
@@ -138,13 +140,18 @@ function bulletResponse (request: FastifyRequest, market: Market, token: string,
   }
 }
 
-export async function downstreamRoutes (app: FastifyInstance, { feeds, tokens, limits, hasCredentials }: DownstreamOptions): Promise<void> {
+export async function downstreamRoutes (app: FastifyInstance, { access, feeds, tokens, limits, hasCredentials }: DownstreamOptions): Promise<void> {
   // SDKs post to bullet with an empty body, sometimes labelled application/json: accept any.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => { done(null) })
   for (const market of ['spot', 'futures'] as const) {
-    app.post(`/${market}/api/v1/bullet-public`, async (request) => bulletResponse(request, market, tokens.issue(market, false), limits))
+    // The bullet call is where a WebSocket's caller is checked: its token is only handed out here.
+    app.post(`/${market}/api/v1/bullet-public`, async (request) => {
+      access.require(request.headers, 'read', market)
+      return bulletResponse(request, market, tokens.issue(market, false), limits)
+    })
     app.post(`/${market}/api/v1/bullet-private`, async (request) => {
+      access.require(request.headers, 'private-stream', market)
       if (!hasCredentials) throw new GatewayError('credentials-missing', { market, detail: 'private topics need KuCoin credentials configured on the gateway' })
       return bulletResponse(request, market, tokens.issue(market, true), limits)
     })
