@@ -9,9 +9,11 @@ import { Access } from './access.js'
 import type { Config } from './config.js'
 import { installErrorHandling } from './error-handler.js'
 import { loggerOptions } from './logging.js'
+import { Metrics } from './metrics.js'
 import { Catalog, type Market } from './kucoin/catalog.js'
 import { KucoinClient } from './kucoin/client.js'
 import { healthRoutes } from './routes/health.js'
+import { countRequests, metricsRoutes } from './routes/metrics.js'
 import { restRoutes } from './routes/rest.js'
 import { downstreamRoutes } from './ws/downstream.js'
 import { Feed } from './ws/feed.js'
@@ -23,6 +25,7 @@ declare module 'fastify' {
     kucoin: KucoinClient
     catalog: Catalog
     access: Access
+    metrics: Metrics
     feeds: Record<Market, Feed>
   }
 }
@@ -59,11 +62,16 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
 
   const feeds = createFeeds(config, client, app)
   app.decorate('feeds', feeds)
+  const metrics = new Metrics({ catalog, clocks: client.clocks, feeds })
+  app.decorate('metrics', metrics)
+  client.observer = event => { metrics.upstream(event) }
+  countRequests(app, metrics)
 
   // Registered once at the root with our limits (mercurius reuses it later):
   // clients only send small control frames, and deflate costs more than it saves here.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } })
   await app.register(healthRoutes, { client, staleAfterMs: config.timeSyncIntervalMs * 3 })
+  await app.register(metricsRoutes, { metrics })
   await app.register(restRoutes, { access, client, catalog, config })
   await app.register(downstreamRoutes, {
     access,

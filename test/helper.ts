@@ -2,7 +2,7 @@
 // them down with the test. Tests talk to the gateway over HTTP with undici.
 //
 // Every gateway logs at trace level into memory, and every response a test
-// reads is kept: at teardown neither may contain a secret (the configured
+// reads is kept: at teardown neither they nor a last /metrics scrape may contain a secret (the configured
 // key, secret, passphrase or its HMAC, client tokens, any signature KuCoin
 // saw, an unredacted WebSocket token). So the whole suite checks redaction.
 import type { FastifyInstance } from 'fastify'
@@ -58,6 +58,7 @@ export async function startGateway (t: TestContext, options: GatewayOptions = {}
   const captured: string[] = []
   const app = await buildApp(config, { logStream: { write: line => { captured.push(line) } } })
   t.teardown(async () => {
+    captured.push((await app.inject('/metrics').catch(() => ({ body: '' }))).body)
     await app.close()
     assertNoSecrets(config, sim, captured)
   })

@@ -5,7 +5,7 @@ import { Pool } from 'undici'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Config } from '../config.js'
 import { GatewayError } from '../errors.js'
-import type { Market } from './catalog.js'
+import type { Endpoint, Market } from './catalog.js'
 import { ServerClock } from './clock.js'
 import { readEnvelope, type EnvelopeResponse } from './envelope.js'
 import { transportError } from './errors.js'
@@ -22,9 +22,26 @@ export interface KucoinRequest {
   /** Headers to forward; see pickRequestHeaders. */
   headers: Record<string, string>
   signed: boolean
+  /** The catalog operation, when the caller already looked it up (saves the observer a lookup). */
+  endpoint?: Endpoint
 }
 
 export type KucoinResponse = EnvelopeResponse
+
+/** What the client reports after every call, for metrics. */
+export interface UpstreamEvent {
+  market: Market
+  method: string
+  path: string
+  endpoint: Endpoint | undefined
+  seconds: number
+  /** `ok`, or the gateway error kind the call ended in. */
+  outcome: string
+  /** KuCoin's envelope code, or the gateway's own KGW_ code on failure. */
+  code: string | undefined
+  /** Response headers seen (content-type and gw-ratelimit-*). */
+  headers: Record<string, string>
+}
 
 /**
  * Client headers KuCoin may see. An allowlist: KC-API-*, Authorization,
@@ -58,6 +75,8 @@ export class KucoinClient {
   private readonly passphrase: string | undefined
   private readonly querySigning: QuerySigning
   private readonly maxBuffered: number
+  /** Called after every upstream call; set by the app (metrics). Must not throw. */
+  observer: ((event: UpstreamEvent) => void) | undefined
 
   constructor (config: Pick<Config, 'spotUrl' | 'futuresUrl' | 'credentials' | 'querySigning' | 'upstream'>) {
     const { upstream } = config
@@ -99,6 +118,24 @@ export class KucoinClient {
   }
 
   private async send (req: KucoinRequest): Promise<KucoinResponse> {
+    if (!this.observer) return await this.sendOnce(req)
+    const started = process.hrtime.bigint()
+    const report = (outcome: string, code: string | undefined, headers: Record<string, string>): void => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      this.observer?.({ market: req.market, method: req.method, path: req.path, endpoint: req.endpoint, seconds, outcome, code, headers })
+    }
+    try {
+      const res = await this.sendOnce(req)
+      report('ok', '200000', res.headers)
+      return res
+    } catch (error) {
+      if (error instanceof GatewayError) report(error.kind, error.code, error.headers)
+      else report('internal', undefined, {})
+      throw error
+    }
+  }
+
+  private async sendOnce (req: KucoinRequest): Promise<KucoinResponse> {
     const headers = { ...req.headers }
     if (req.body && req.body.length > 0 && headers['content-type'] === undefined) headers['content-type'] = 'application/json'
     if (req.signed) Object.assign(headers, this.sign(req))

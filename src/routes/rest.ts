@@ -56,7 +56,8 @@ export async function restRoutes (app: FastifyInstance, { access, client, catalo
           query,
           body: body && body.length > 0 ? body : undefined,
           headers: pickRequestHeaders(request.headers),
-          signed: decision.signed
+          signed: decision.signed,
+          endpoint: decision.endpoint
         })
         return reply.code(res.status).headers(res.headers).send(res.body)
       }

@@ -32,6 +32,8 @@ async function fetchBullet (client: KucoinClient, market: Market, channel: 'publ
 export class Feed {
   readonly hub: Hub
   readonly pools: Record<'public' | 'private', UpstreamPool>
+  /** Upstream reconnects and renewals per channel since start, for metrics (connections come and go). */
+  readonly totals = { public: { reconnects: 0, renewals: 0 }, private: { reconnects: 0, renewals: 0 } }
   /** Conflation flag per topic, looked up once per topic rather than per frame. */
   private readonly conflate = new Map<string, boolean>()
 
@@ -46,7 +48,13 @@ export class Feed {
       events: {
         onMessage: (topic, frame) => this.hub.publish(topic, frame, this.conflateOf(topic)),
         onDown: (topics, reason) => this.notice(topics, 'upstream.reconnecting', { reason, gap: true }),
-        onUp: (topics, event) => { if (event.reconnect) this.notice(topics, 'upstream.reconnected', { gap: true }) },
+        onUp: (topics, event) => {
+          if (event.renewal) this.totals[channel].renewals++
+          if (event.reconnect) {
+            this.totals[channel].reconnects++
+            this.notice(topics, 'upstream.reconnected', { gap: true })
+          }
+        },
         onTopicError: (id, code, message) => log.warn({ market, channel, id, code, message }, 'KuCoin refused a subscription')
       }
     })
@@ -79,9 +87,9 @@ export class Feed {
   }
 
   /** Upstream sockets, for readiness and metrics. */
-  connections (): Array<{ channel: string, state: string, topics: number, reconnects: number, renewals: number }> {
+  connections (): Array<{ channel: 'public' | 'private', state: string, topics: number }> {
     return (['public', 'private'] as const).flatMap(channel => this.pools[channel].connections.map(c =>
-      ({ channel, state: c.state, topics: c.topics.size, reconnects: c.reconnects, renewals: c.renewals })))
+      ({ channel, state: c.state, topics: c.topics.size })))
   }
 
   close (): void {

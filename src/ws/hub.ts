@@ -42,6 +42,8 @@ export interface HubOptions {
 export const SLOW_CONSUMER_CLOSE = 4008
 
 export interface HubCounters {
+  /** Upstream frames published into the hub. */
+  received: number
   /** Frames handed to a client socket. */
   delivered: number
   /** Frames replaced by a newer one while the client was slow. */
@@ -66,7 +68,7 @@ const realTimers: Timers = {
 }
 
 export class Hub {
-  readonly counters: HubCounters = { delivered: 0, conflated: 0, slowDisconnects: 0, unrouted: 0 }
+  readonly counters: HubCounters = { received: 0, delivered: 0, conflated: 0, slowDisconnects: 0, unrouted: 0 }
   private readonly byTopic = new Map<string, Set<ClientState>>()
   private readonly clients = new Map<HubClient, ClientState>()
   private readonly lingering = new Map<string, unknown>()
@@ -111,6 +113,7 @@ export class Hub {
 
   /** Routes one upstream frame's bytes to the topic's clients. */
   publish (topic: string, frame: Buffer, conflate: boolean): void {
+    this.counters.received++
     const set = this.byTopic.get(topic)
     if (!set) {
       this.counters.unrouted++

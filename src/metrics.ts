@@ -1,0 +1,182 @@
+// Every Prometheus series the gateway exports, in one place, on one registry
+// per app (no prom-client globals). Names carry the `kgw_` prefix and their
+// unit; label values are bounded: route and endpoint templates, markets,
+// pools, error kinds and known KuCoin codes — never raw paths or symbols.
+// Hot paths only bump counters they already keep (the hub's, the upstream
+// connections'); those are read at scrape time.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Catalog, Endpoint, Market } from './kucoin/catalog.js'
+import type { UpstreamEvent } from './kucoin/client.js'
+import type { ServerClock } from './kucoin/clock.js'
+import { codeTable } from './kucoin/errors.js'
+import type { Feed } from './ws/feed.js'
+
+const MARKETS = ['spot', 'futures'] as const satisfies readonly Market[]
+const CHANNELS = ['public', 'private'] as const
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+
+/** KuCoin codes the gateway knows by name; anything else is `other`, so the label stays bounded. */
+const KNOWN_CODES = new Set(codeTable().map(row => row.code).filter(code => /^\d+$/.test(code)))
+
+export interface MetricSources {
+  catalog: Catalog
+  clocks: Record<Market, ServerClock>
+  feeds: Record<Market, Feed>
+}
+
+export class Metrics {
+  readonly registry = new Registry()
+  private readonly catalog: Catalog
+
+  readonly httpRequests = new Counter({
+    name: 'kgw_http_requests_total',
+    help: 'HTTP requests answered, by route template, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry]
+  })
+
+  readonly httpDuration = new Histogram({
+    name: 'kgw_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route template and method',
+    labelNames: ['route', 'method'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry]
+  })
+
+  readonly upstreamDuration = new Histogram({
+    name: 'kgw_upstream_request_duration_seconds',
+    help: 'KuCoin REST calls until the envelope is known, by market, endpoint template and outcome (ok or the error kind)',
+    labelNames: ['market', 'endpoint', 'outcome'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry]
+  })
+
+  readonly kucoinErrors = new Counter({
+    name: 'kgw_kucoin_errors_total',
+    help: 'Error codes KuCoin answered with, by market and code (unknown codes as other)',
+    labelNames: ['market', 'code'] as const,
+    registers: [this.registry]
+  })
+
+  readonly rateLimitLimit = new Gauge({
+    name: 'kgw_upstream_ratelimit_limit',
+    help: 'KuCoin rate-limit quota per window, from gw-ratelimit-limit, by market and pool',
+    labelNames: ['market', 'pool'] as const,
+    registers: [this.registry]
+  })
+
+  readonly rateLimitRemaining = new Gauge({
+    name: 'kgw_upstream_ratelimit_remaining',
+    help: 'KuCoin rate-limit quota left in the window, from gw-ratelimit-remaining, by market and pool',
+    labelNames: ['market', 'pool'] as const,
+    registers: [this.registry]
+  })
+
+  readonly graphqlOperations = new Counter({
+    name: 'kgw_graphql_operations_total',
+    help: 'GraphQL operations, by type (query, mutation, subscription) and outcome (ok, partial, error)',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry]
+  })
+
+  readonly graphqlErrors = new Counter({
+    name: 'kgw_graphql_errors_total',
+    help: 'GraphQL errors, by gateway error kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry]
+  })
+
+  constructor (sources: MetricSources) {
+    this.catalog = sources.catalog
+    collectDefaultMetrics({ register: this.registry, prefix: 'kgw_' })
+    this.clockSeries(sources.clocks)
+    this.hubSeries(sources.feeds)
+    this.upstreamWsSeries(sources.feeds)
+  }
+
+  /** The client's per-call report: duration, outcome, KuCoin code, rate-limit headers. */
+  upstream (event: UpstreamEvent): void {
+    const endpoint = this.endpointOf(event.market, event.method, event.path, event.endpoint)
+    const template = endpoint?.path ?? 'unknown'
+    this.upstreamDuration.observe({ market: event.market, endpoint: template, outcome: event.outcome }, event.seconds)
+    if (event.code !== undefined && event.code !== '200000' && !event.code.startsWith('KGW_')) {
+      this.kucoinErrors.inc({ market: event.market, code: KNOWN_CODES.has(event.code) ? event.code : 'other' })
+    }
+    const limit = event.headers['gw-ratelimit-limit']
+    const remaining = event.headers['gw-ratelimit-remaining']
+    if (limit !== undefined || remaining !== undefined) {
+      const labels = { market: event.market, pool: endpoint?.pool ?? 'unknown' }
+      if (limit !== undefined && Number.isFinite(Number(limit))) this.rateLimitLimit.set(labels, Number(limit))
+      if (remaining !== undefined && Number.isFinite(Number(remaining))) this.rateLimitRemaining.set(labels, Number(remaining))
+    }
+  }
+
+  private endpointOf (market: Market, method: string, path: string, known: Endpoint | undefined): Endpoint | undefined {
+    return known ?? this.catalog.find(market, method, path) ?? (market === 'spot' ? this.catalog.find('broker', method, path) : undefined)
+  }
+
+  private clockSeries (clocks: Record<Market, ServerClock>): void {
+    const offset = new Gauge({ name: 'kgw_clock_offset_seconds', help: 'KuCoin server time minus local time, by market', labelNames: ['market'] as const, registers: [this.registry] })
+    const known = new Gauge({ name: 'kgw_clock_synced', help: '1 when the KuCoin clock offset is known, by market', labelNames: ['market'] as const, registers: [this.registry] })
+    const collect = (): void => {
+      for (const market of MARKETS) {
+        const state = clocks[market].state()
+        offset.set({ market }, state.offsetMs / 1000)
+        known.set({ market }, state.known ? 1 : 0)
+      }
+    }
+    setCollect(offset, collect)
+    setCollect(known, collect)
+  }
+
+  private hubSeries (feeds: Record<Market, Feed>): void {
+    const gauges = {
+      clients: 'Downstream WebSocket clients connected',
+      topics: 'Topics with at least one downstream subscriber or lingering upstream',
+      subscriptions: 'Downstream (client, topic) subscriptions'
+    } as const
+    for (const [key, help] of Object.entries(gauges) as Array<[keyof typeof gauges, string]>) {
+      const gauge = new Gauge({ name: `kgw_ws_${key}`, help: `${help}, by market`, labelNames: ['market'] as const, registers: [this.registry] })
+      setCollect(gauge, () => { for (const market of MARKETS) gauge.set({ market }, feeds[market].hub.stats()[key]) })
+    }
+    const counters = {
+      received: ['kgw_ws_messages_received_total', 'Upstream message frames received'],
+      delivered: ['kgw_ws_messages_delivered_total', 'Frames handed to downstream sockets'],
+      conflated: ['kgw_ws_messages_conflated_total', 'State-topic frames replaced by a newer one for a slow client'],
+      unrouted: ['kgw_ws_messages_dropped_total', 'Upstream frames no client was subscribed to (arriving while unsubscribing)'],
+      slowDisconnects: ['kgw_ws_slow_consumer_disconnects_total', 'Clients cut off for falling behind on a delta topic']
+    } as const
+    for (const [key, [name, help]] of Object.entries(counters) as Array<[keyof typeof counters, readonly [string, string]]>) {
+      const counter = new Counter({ name, help: `${help}, by market`, labelNames: ['market'] as const, registers: [this.registry] })
+      setCollect(counter, () => mirror(counter, MARKETS.map(market => [{ market }, feeds[market].hub.counters[key]])))
+    }
+  }
+
+  private upstreamWsSeries (feeds: Record<Market, Feed>): void {
+    const labelNames = ['market', 'channel'] as const
+    const connections = new Gauge({ name: 'kgw_upstream_ws_connections', help: 'Upstream KuCoin WebSocket connections, by market, channel and state', labelNames: [...labelNames, 'state'] as const, registers: [this.registry] })
+    const reconnects = new Counter({ name: 'kgw_upstream_ws_reconnects_total', help: 'Upstream WebSocket reconnects after a drop, by market and channel', labelNames, registers: [this.registry] })
+    const renewals = new Counter({ name: 'kgw_upstream_ws_token_renewals_total', help: 'Upstream WebSocket make-before-break renewals, by market and channel', labelNames, registers: [this.registry] })
+    setCollect(connections, () => {
+      connections.reset()
+      for (const market of MARKETS) {
+        for (const c of feeds[market].connections()) connections.inc({ market, channel: c.channel, state: c.state })
+      }
+    })
+    const totals = (key: 'reconnects' | 'renewals'): Array<[Record<string, string>, number]> =>
+      MARKETS.flatMap(market => CHANNELS.map(channel => [{ market, channel }, feeds[market].totals[channel][key]] as [Record<string, string>, number]))
+    setCollect(reconnects, () => mirror(reconnects, totals('reconnects')))
+    setCollect(renewals, () => mirror(renewals, totals('renewals')))
+  }
+}
+
+/** prom-client calls `collect` before each scrape; series read from elsewhere are set there. */
+function setCollect (metric: Counter<string> | Gauge<string>, collect: () => void): void {
+  (metric as unknown as { collect: () => void }).collect = collect
+}
+
+/** Sets a counter to totals kept elsewhere, which only ever grow. */
+function mirror (counter: Counter<string>, totals: Array<[Record<string, string>, number]>): void {
+  counter.reset()
+  for (const [labels, value] of totals) counter.inc(labels, value)
+}
