@@ -10,6 +10,7 @@ import type { Config } from './config.js'
 import { installErrorHandling } from './error-handler.js'
 import { loggerOptions } from './logging.js'
 import { Metrics } from './metrics.js'
+import { installGracefulClose } from './shutdown.js'
 import { Catalog, type Market } from './kucoin/catalog.js'
 import { KucoinClient } from './kucoin/client.js'
 import { healthRoutes } from './routes/health.js'
@@ -67,6 +68,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   client.observer = event => { metrics.upstream(event) }
   countRequests(app, metrics)
 
+  installGracefulClose(app)
   // Registered once at the root with our limits (mercurius reuses it later):
   // clients only send small control frames, and deflate costs more than it saves here.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } })

@@ -34,6 +34,8 @@ export interface Config {
   }
   timeSyncIntervalMs: number
   bodyLimitBytes: number
+  /** How long a graceful close may take before the process exits anyway. */
+  shutdownTimeoutMs: number
   ws: {
     lingerMs: number
     softLimitBytes: number
@@ -221,6 +223,7 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
     },
     timeSyncIntervalMs: r.int('KGW_TIME_SYNC_INTERVAL_MS', 60_000, 1000, 86_400_000),
     bodyLimitBytes: r.int('KGW_BODY_LIMIT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),
+    shutdownTimeoutMs: r.int('KGW_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     ws: {
       lingerMs: r.int('KGW_WS_LINGER_MS', 30_000, 0, 86_400_000),
       softLimitBytes: r.int('KGW_WS_SOFT_LIMIT_BYTES', 256 * 1024, 1024, 1024 * 1024 * 1024),

@@ -13,8 +13,6 @@ const USAGE = `usage: npm start [-- --simulate]
 
 Configuration comes from the environment; see README.md.`
 
-const SHUTDOWN_DEADLINE_MS = 10_000
-
 function readArgs (): { simulate: boolean } {
   try {
     const { values } = parseArgs({ options: { simulate: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
@@ -64,7 +62,7 @@ async function main (): Promise<void> {
     setTimeout(() => {
       app.log.error('shutdown deadline passed, exiting')
       process.exit(1)
-    }, SHUTDOWN_DEADLINE_MS).unref()
+    }, config.shutdownTimeoutMs).unref()
     app.close()
       .then(() => simulator?.close())
       .then(() => process.exit(0), (error: unknown) => {

@@ -124,6 +124,18 @@ class Session {
   }
 }
 
+/**
+ * Shutdown: every client is told why and closed with 1001, so it reconnects
+ * elsewhere at once instead of waiting out a ping timeout.
+ */
+export function goingAway (sockets: Iterable<WebSocket>): void {
+  const notice = noticeFrame('gateway.shutdown', { reason: 'the gateway is shutting down; reconnect' })
+  for (const socket of sockets) {
+    socket.send(notice)
+    socket.close(CLOSE.goingAway, 'gateway shutting down')
+  }
+}
+
 function bulletResponse (request: FastifyRequest, market: Market, token: string, limits: DownstreamLimits): object {
   return {
     code: '200000',

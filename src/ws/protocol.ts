@@ -78,7 +78,7 @@ export const errorFrame = (id: string, code: number, data: string): string => JS
  *   may have been missed, so delta consumers (level2, match) should resync;
  * - `slow-consumer`: sent just before a close with code 4008.
  */
-export type NoticeSubject = 'upstream.reconnecting' | 'upstream.reconnected' | 'slow-consumer'
+export type NoticeSubject = 'upstream.reconnecting' | 'upstream.reconnected' | 'slow-consumer' | 'gateway.shutdown'
 
 export function noticeFrame (subject: NoticeSubject, data: Record<string, unknown>): string {
   return JSON.stringify({ type: 'notice', subject, data })
