@@ -8,6 +8,7 @@ import type { Config } from './config.js'
 import { installErrorHandling } from './error-handler.js'
 import { Catalog, type Market } from './kucoin/catalog.js'
 import { KucoinClient } from './kucoin/client.js'
+import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { restRoutes } from './routes/rest.js'
 import { downstreamRoutes } from './ws/downstream.js'
@@ -61,6 +62,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   // clients only send small control frames, and deflate costs more than it saves here.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } })
   await app.register(healthRoutes, { client, staleAfterMs: config.timeSyncIntervalMs * 3 })
+  await app.register(docsRoutes)
   await app.register(restRoutes, { client, catalog, config })
   await app.register(downstreamRoutes, {
     feeds,

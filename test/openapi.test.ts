@@ -1,6 +1,7 @@
 // openapi.yaml is hand-written around generated regions (scripts/gen-openapi.ts):
 // these checks keep it a valid OpenAPI 3.1 document that is honest about the
-// routes, error kinds, catalog operations and policy that exist.
+// routes, error kinds, catalog operations and policy that exist, and check
+// that the gateway serves it at /openapi.yaml and /docs.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { Validator } from '@seriousme/openapi-schema-validator'
@@ -10,6 +11,7 @@ import { loadConfig } from '../src/config.js'
 import { ERROR_KINDS, PROBLEM_TYPE_PREFIX } from '../src/errors.js'
 import { Catalog } from '../src/kucoin/catalog.js'
 import { decide } from '../src/policy.js'
+import { startGateway } from './helper.js'
 
 /**
  * Documented before their route lands on main; each is tolerated only while it is
@@ -97,6 +99,7 @@ t.test('every registered route is documented and every documented gateway route 
   const routes = [...new Set(registeredRoutes(app.printRoutes()).map(r => r.replace(/\*$/, '{kucoinPath}')))]
   await app.close()
   const documented = gatewayOps.map(o => o.route).filter(r => !pendingRoutes.has(r) || routes.includes(r))
+  t.ok(routes.includes('GET /openapi.yaml') && routes.includes('GET /docs'))
   t.same(routes.sort(), documented.sort())
 })
 
@@ -130,4 +133,27 @@ t.test('the generated section is the endpoint catalog, with the policy src/polic
   t.same(wrong, [], 'openapi.yaml matches the catalog and the policy (npm run gen)')
   t.ok(kucoinOps.length > 240)
   t.ok(kucoinOps.some(o => o.op['x-kgw-policy'] === 'denied') && kucoinOps.some(o => o.op['x-kgw-policy'] === 'needs-trading-enabled'))
+})
+
+t.test('/openapi.yaml serves the committed file and /docs renders it', async t => {
+  const gw = await startGateway(t)
+  const yaml = await gw.get('/openapi.yaml')
+  t.equal(yaml.status, 200)
+  t.equal(yaml.headers['content-type'], 'application/yaml')
+  t.equal(yaml.text, specText)
+
+  const docs = await gw.get('/docs')
+  t.equal(docs.status, 200)
+  t.match(docs.headers['content-type'], /^text\/html; charset=utf-8/)
+  t.match(docs.text, /^<!doctype html>/)
+  t.match(docs.text, 'href="openapi.yaml"')
+  t.match(docs.text, 'id="op-kucoin.spot-order.addOrder"', 'a generated operation')
+  t.match(docs.text, 'id="op-readyz"', 'a gateway route')
+  t.match(docs.text, 'needs-trading-enabled')
+  t.match(docs.text, 'urn:kgw:endpoint-denied')
+  // Self-contained: nothing is loaded from elsewhere (KuCoin doc links are only links).
+  t.notMatch(docs.text, /<(script|img|iframe)[^>]+src=/)
+  t.notMatch(docs.text, /<link\b/)
+  t.notMatch(docs.text, /@import|url\(/)
+  t.equal((await gw.get('/docs')).text, docs.text, 'rendered once, served again')
 })
