@@ -13,6 +13,7 @@ import { Metrics } from './metrics.js'
 import { installGracefulClose } from './shutdown.js'
 import { Catalog, type Market } from './kucoin/catalog.js'
 import { KucoinClient } from './kucoin/client.js'
+import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { countRequests, metricsRoutes } from './routes/metrics.js'
 import { restRoutes } from './routes/rest.js'
@@ -74,6 +75,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } })
   await app.register(healthRoutes, { client, staleAfterMs: config.timeSyncIntervalMs * 3 })
   await app.register(metricsRoutes, { metrics })
+  await app.register(docsRoutes)
   await app.register(restRoutes, { access, client, catalog, config })
   await app.register(downstreamRoutes, {
     access,
