@@ -6,6 +6,7 @@ import websocket from '@fastify/websocket'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { installErrorHandling } from './error-handler.js'
+import graphqlPlugin from './graphql/graphql-plugin.js'
 import { Catalog, type Market } from './kucoin/catalog.js'
 import { KucoinClient } from './kucoin/client.js'
 import { healthRoutes } from './routes/health.js'
@@ -74,6 +75,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
       frameWindowMs: 10_000
     }
   })
+  await app.register(graphqlPlugin, { config, client, catalog, feeds })
 
   // Time sync runs in the background: a KuCoin outage must not stop the
   // gateway from starting, /readyz reports it instead.
