@@ -45,6 +45,8 @@ export interface Config {
     /** How long a public GraphQL upstream result is reused; 0 shares only calls in flight. */
     cacheTtlMs: number
     cacheMaxEntries: number
+    /** Identical KuCoin calls in flight are made once; off only to measure the per-call cost. */
+    shareInFlight: boolean
   }
 }
 
@@ -190,7 +192,8 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
     },
     graphql: {
       cacheTtlMs: r.int('KGW_GRAPHQL_CACHE_TTL_MS', 250, 0, 60_000),
-      cacheMaxEntries: r.int('KGW_GRAPHQL_CACHE_MAX_ENTRIES', 1000, 1, 1_000_000)
+      cacheMaxEntries: r.int('KGW_GRAPHQL_CACHE_MAX_ENTRIES', 1000, 1, 1_000_000),
+      shareInFlight: r.bool('KGW_GRAPHQL_SHARE_IN_FLIGHT', true)
     }
   }
   if (r.problems.length) throw new ConfigError(r.problems)

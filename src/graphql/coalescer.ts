@@ -8,6 +8,8 @@ export interface CoalescerOptions {
   ttlMs: number
   /** Most cached entries; the oldest is dropped first. */
   maxEntries: number
+  /** Whether callers join an identical call in flight; off only to measure the cost of every call. */
+  shareInFlight?: boolean
   now?: () => number
 }
 
@@ -39,7 +41,7 @@ export class Coalescer {
         return Promise.resolve(hit.value as T)
       }
     }
-    const pending = this.inFlight.get(key)
+    const pending = this.options.shareInFlight === false ? undefined : this.inFlight.get(key)
     if (pending !== undefined) {
       this.stats.joined++
       return pending as Promise<T>

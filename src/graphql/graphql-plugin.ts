@@ -41,7 +41,8 @@ async function graphqlPlugin (app: FastifyInstance, { config, client, catalog, f
     catalog,
     policy: { tradingEnabled: config.tradingEnabled, hasCredentials: client.hasCredentials },
     cacheTtlMs: config.graphql.cacheTtlMs,
-    cacheMaxEntries: config.graphql.cacheMaxEntries
+    cacheMaxEntries: config.graphql.cacheMaxEntries,
+    shareInFlight: config.graphql.shareInFlight
   })
   const streams = newStreamStats()
   await app.register(mercurius, {

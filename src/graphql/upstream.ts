@@ -17,6 +17,7 @@ export interface UpstreamOptions {
   /** Reuse of public GET results; 0 disables it (in-flight sharing stays). */
   cacheTtlMs: number
   cacheMaxEntries: number
+  shareInFlight: boolean
 }
 
 /** `a=1&b=x%20y` in the order given; absent values are left out. */
@@ -35,7 +36,7 @@ export class Upstream {
   readonly coalescer: Coalescer
 
   constructor (private readonly options: UpstreamOptions) {
-    this.coalescer = new Coalescer({ ttlMs: options.cacheTtlMs, maxEntries: options.cacheMaxEntries })
+    this.coalescer = new Coalescer({ ttlMs: options.cacheTtlMs, maxEntries: options.cacheMaxEntries, shareInFlight: options.shareInFlight })
   }
 
   get<T> (market: Market, path: string, params: Params = {}): Promise<T> {

@@ -53,3 +53,11 @@ t.test('a TTL of 0 keeps nothing', async t => {
   await c.run('a', async () => 1, true)
   t.equal(c.size, 0)
 })
+
+t.test('with sharing off, every caller makes its own call', async t => {
+  const c = new Coalescer({ ttlMs: 0, maxEntries: 3, shareInFlight: false })
+  let calls = 0
+  await Promise.all([c.run('a', async () => ++calls, true), c.run('a', async () => ++calls, true)])
+  t.equal(calls, 2)
+  t.same(c.stats, { calls: 2, joined: 0, cached: 0 })
+})
