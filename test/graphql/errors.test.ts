@@ -44,6 +44,19 @@ t.test('a KuCoin business error keeps KuCoin\'s code and msg, and only its field
   t.match(errorAt(reply, 'futures.ticker')?.extensions, { type: 'urn:kgw:rate-limited', status: 429, code: '429000', market: 'futures' })
 })
 
+t.test('errors keep their extensions once the query is compiled to JS (its second use)', async t => {
+  const gw = await startGateway(t, { key: 'none' })
+  const query = '{ spot { ticker(symbol: "NOPE-USDT") { price } stats(symbol: "BTC-USDT") { symbol } } spotAccount { balances { currency } } }'
+  const first = await gql(gw, query)
+  const second = await gql(gw, query)
+  for (const reply of [first, second]) {
+    t.equal(reply.data.spot.stats.symbol, 'BTC-USDT')
+    t.match(errorAt(reply, 'spot.ticker')?.extensions, { type: 'urn:kgw:invalid-parameter', code: '400100' })
+    t.match(errorAt(reply, 'spotAccount.balances')?.extensions, { type: 'urn:kgw:credentials-missing' })
+  }
+  t.not(first.errors?.[0]?.extensions.requestId, second.errors?.[0]?.extensions.requestId, 'each request its own id')
+})
+
 t.test('upstream failures: reset, HTML error page, with partial data', async t => {
   const gw = await startGateway(t)
   gw.sim.addFault({ market: 'futures', path: '/api/v1/contracts/active', action: { kind: 'reset' } })

@@ -3,7 +3,8 @@
 // REST proxy. Nothing is retried: `clientOid` is the caller's idempotency key,
 // generated here when absent so a caller can always look its order up.
 import { randomUUID } from 'node:crypto'
-import { exactlyOne, list, text, toKucoinSide, toKucoinType, type Json } from '../convert.js'
+import type { Market } from '../../kucoin/catalog.js'
+import { exactlyOne, list, need, text, toKucoinSide, toKucoinType, type Json } from '../convert.js'
 import { requireTrading, type GraphQLContext } from '../context.js'
 import type { FuturesOrderInput, MutationResolvers, OrderCancellation, OrderPlacement, SpotOrderInput } from '../schema-types.generated.js'
 import { segment, type Upstream } from '../upstream.js'
@@ -50,8 +51,8 @@ function futuresBody (input: FuturesOrderInput, clientOid: string): Record<strin
   })
 }
 
-function placement (data: Json, clientOid: string): OrderPlacement {
-  return { orderId: text(data.orderId) ?? '', clientOid: text(data.clientOid) ?? clientOid }
+function placement (data: Json, clientOid: string, market: Market): OrderPlacement {
+  return { orderId: need(text(data.orderId), market, 'the new order id'), clientOid: text(data.clientOid) ?? clientOid }
 }
 
 function cancellation (data: unknown): OrderCancellation {
@@ -65,7 +66,7 @@ export function tradingResolvers (upstream: Upstream): MutationResolvers<GraphQL
     placeSpotOrder: async (_, { input }, ctx) => {
       requireTrading(ctx, 'spot')
       const clientOid = input.clientOid ?? newClientOid()
-      return placement(await upstream.write('spot', 'POST', '/api/v1/hf/orders', { body: spotBody(input, clientOid) }), clientOid)
+      return placement(await upstream.write('spot', 'POST', '/api/v1/hf/orders', { body: spotBody(input, clientOid) }), clientOid, 'spot')
     },
     cancelSpotOrder: async (_, { symbol, orderId, clientOid }, ctx) => {
       requireTrading(ctx, 'spot')
@@ -81,7 +82,7 @@ export function tradingResolvers (upstream: Upstream): MutationResolvers<GraphQL
     placeFuturesOrder: async (_, { input }, ctx) => {
       requireTrading(ctx, 'futures')
       const clientOid = input.clientOid ?? newClientOid()
-      return placement(await upstream.write('futures', 'POST', '/api/v1/orders', { body: futuresBody(input, clientOid) }), clientOid)
+      return placement(await upstream.write('futures', 'POST', '/api/v1/orders', { body: futuresBody(input, clientOid) }), clientOid, 'futures')
     },
     cancelFuturesOrder: async (_, { orderId, clientOid, symbol }, ctx) => {
       requireTrading(ctx, 'futures')
