@@ -1,6 +1,6 @@
 # kucoin-gateway. Two stages: the build stage has the dev dependencies (tsc)
 # and compiles src/ to dist/; the runtime stage has production dependencies,
-# dist/ and openapi.yaml only, and runs as the unprivileged `node` user.
+# dist/, openapi.yaml and schema/ only, and runs as the unprivileged `node` user.
 #
 #   docker build -t kucoin-gateway .
 #   docker run --rm -p 8080:8080 -e KGW_TOKENS=... kucoin-gateway [--simulate]
@@ -29,8 +29,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# Served at /openapi.yaml and rendered at /docs (read from beside dist/).
+# Served at /openapi.yaml and rendered at /docs; the GraphQL SDL is read at start (both beside dist/).
 COPY openapi.yaml ./
+COPY schema ./schema
 # Files stay root-owned and read-only to the process; it writes nothing to disk.
 USER node
 EXPOSE 8080

@@ -3,11 +3,13 @@
 import { execSync } from 'node:child_process'
 import { cpus } from 'node:os'
 import { fanoutBench } from './fanout.js'
+import { graphqlBench } from './graphql.js'
 import { restProxyBench } from './rest-proxy.js'
 
 const benches: Record<string, () => Promise<string>> = {
   'rest-proxy': restProxyBench,
-  fanout: fanoutBench
+  fanout: fanoutBench,
+  graphql: graphqlBench
 }
 
 execSync('npm run --silent build', { stdio: 'inherit' })

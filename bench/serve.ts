@@ -2,7 +2,7 @@
 // system under test do not share an event loop. Prints one JSON line with the
 // URLs it listens on, then serves until killed.
 //   tsx bench/serve.ts simulator
-//   tsx bench/serve.ts gateway <spotUrl> <futuresUrl>
+//   tsx bench/serve.ts gateway <spotUrl> <futuresUrl> [NAME=value ...]
 //   tsx bench/serve.ts http-proxy <spotUrl>
 //   tsx bench/serve.ts bare-ws <spotUrl> <topic>
 import Fastify from 'fastify'
@@ -38,9 +38,12 @@ async function main (): Promise<void> {
       KUCOIN_FUTURES_URL: args[1],
       KUCOIN_API_KEY: DEMO_KEY.key,
       KUCOIN_API_SECRET: DEMO_KEY.secret,
-      KUCOIN_API_PASSPHRASE: DEMO_KEY.passphrase
+      KUCOIN_API_PASSPHRASE: DEMO_KEY.passphrase,
+      ...Object.fromEntries(args.slice(2).map(pair => pair.split('=', 2) as [string, string]))
     })
     const app = await buildApp(config)
+    // Bench only: how many KuCoin calls the GraphQL queries cost.
+    app.get('/__bench/graphql-upstream', async () => app.graphqlGateway.upstream.coalescer.stats)
     await app.listen({ host: '127.0.0.1', port: 0 })
     console.log(JSON.stringify({ url: address(app.server) }))
   } else if (role === 'http-proxy') {

@@ -11,6 +11,7 @@ import { installErrorHandling } from './error-handler.js'
 import { loggerOptions } from './logging.js'
 import { Metrics } from './metrics.js'
 import { installGracefulClose } from './shutdown.js'
+import graphqlPlugin from './graphql/graphql-plugin.js'
 import { Catalog, type Market } from './kucoin/catalog.js'
 import { KucoinClient } from './kucoin/client.js'
 import { docsRoutes } from './routes/docs.js'
@@ -90,6 +91,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
       frameWindowMs: 10_000
     }
   })
+  await app.register(graphqlPlugin, { config, tokens: access, metrics, client, catalog, feeds })
 
   // Time sync runs in the background: a KuCoin outage must not stop the
   // gateway from starting, /readyz reports it instead.

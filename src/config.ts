@@ -53,6 +53,13 @@ export interface Config {
     maxConnectsPerMinute: number
     renewAfterMs: number
   }
+  graphql: {
+    /** How long a public GraphQL upstream result is reused; 0 shares only calls in flight. */
+    cacheTtlMs: number
+    cacheMaxEntries: number
+    /** Identical KuCoin calls in flight are made once; off only to measure the per-call cost. */
+    shareInFlight: boolean
+  }
 }
 
 export type Env = Record<string, string | undefined>
@@ -240,6 +247,11 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       maxFramesPer10s: r.int('KGW_UPSTREAM_WS_MAX_FRAMES_PER_10S', 100, 1, 100_000),
       maxConnectsPerMinute: r.int('KGW_UPSTREAM_WS_MAX_CONNECTS_PER_MINUTE', 30, 1, 10_000),
       renewAfterMs: r.int('KGW_UPSTREAM_WS_RENEW_AFTER_MS', 23 * 3_600_000, 1000, 86_400_000)
+    },
+    graphql: {
+      cacheTtlMs: r.int('KGW_GRAPHQL_CACHE_TTL_MS', 250, 0, 60_000),
+      cacheMaxEntries: r.int('KGW_GRAPHQL_CACHE_MAX_ENTRIES', 1000, 1, 1_000_000),
+      shareInFlight: r.bool('KGW_GRAPHQL_SHARE_IN_FLIGHT', true)
     }
   }
   if (!isLoopback(config.host) && config.tokens.length === 0 && !config.allowOpen) {

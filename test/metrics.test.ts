@@ -85,3 +85,17 @@ t.test('the Grafana dashboard only queries series the gateway exports', async t 
   t.ok(queried.size > 15, `${queried.size} series queried`)
   t.same([...queried].filter(name => !exported.has(name)), [], 'no panel queries a series that does not exist')
 })
+
+t.test('GraphQL operations and errors are counted by type, outcome and kind', async t => {
+  const gw = await startGateway(t, { key: 'none' })
+  const post = (query: string): Promise<unknown> => gw.call('POST', '/graphql', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })
+  await post('{ spot { serverTime } }')
+  await post('{ spot { serverTime } spotAccount { balances { currency } } }')
+  await post('{ nope }')
+  const m = await scrape(gw)
+  t.equal(value(m, 'kgw_graphql_operations_total', { type: 'query', outcome: 'ok' }), 1)
+  t.equal(value(m, 'kgw_graphql_operations_total', { type: 'query', outcome: 'partial' }), 1)
+  t.equal(value(m, 'kgw_graphql_operations_total', { type: 'unknown', outcome: 'error' }), 1, 'rejected before execution')
+  t.equal(value(m, 'kgw_graphql_errors_total', { kind: 'credentials-missing' }), 1)
+  t.equal(value(m, 'kgw_graphql_errors_total', { kind: 'bad-request' }), 1)
+})

@@ -4,19 +4,33 @@
 import autocannon from 'autocannon'
 import { Pool } from 'undici'
 
-export interface Throughput { rps: number, p50Ms: number, p99Ms: number, errors: number, non2xx: number }
+export interface Throughput { rps: number, p50Ms: number, p99Ms: number, errors: number, non2xx: number, /** Requests answered in the measured run. */ total: number }
 
-export async function maxThroughput (url: string, options: { connections?: number, seconds?: number, warmupSeconds?: number } = {}): Promise<Throughput> {
+/** A request other than a plain GET, e.g. a GraphQL POST. */
+export interface RequestShape { method: 'GET' | 'POST', body?: string, headers?: Record<string, string> }
+
+export interface ThroughputOptions {
+  connections?: number
+  seconds?: number
+  warmupSeconds?: number
+  request?: RequestShape
+  /** Runs between the warm-up and the measured run (e.g. to read counters). */
+  afterWarmup?: () => Promise<void>
+}
+
+export async function maxThroughput (url: string, options: ThroughputOptions = {}): Promise<Throughput> {
   const run = (duration: number): Promise<autocannon.Result> =>
-    autocannon({ url, connections: options.connections ?? 50, duration })
+    autocannon({ url, connections: options.connections ?? 50, duration, ...options.request })
   await run(options.warmupSeconds ?? 3)
+  await options.afterWarmup?.()
   const result = await run(options.seconds ?? 10)
   return {
     rps: Math.round(result.requests.average),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
-    non2xx: result.non2xx
+    non2xx: result.non2xx,
+    total: result.requests.total
   }
 }
 

@@ -163,9 +163,9 @@ export class KucoinClient {
     return { ...signRequest(credentials, timestamp, req.method, target, req.body ?? '', this.passphrase) }
   }
 
-  /** A call whose `data` the gateway needs itself (server time, bullet tokens, later GraphQL). */
-  async data<T> (market: Market, method: 'GET' | 'POST', path: string, options: { query?: string, signed?: boolean } = {}): Promise<T> {
-    const res = await this.request({ market, method, path, query: options.query ?? '', body: undefined, headers: { accept: 'application/json' }, signed: options.signed === true })
+  /** A call whose `data` the gateway needs itself (server time, bullet tokens, GraphQL); `body` is sent as JSON. */
+  async data<T> (market: Market, method: 'GET' | 'POST' | 'DELETE', path: string, options: { query?: string, signed?: boolean, body?: Buffer } = {}): Promise<T> {
+    const res = await this.request({ market, method, path, query: options.query ?? '', body: options.body, headers: { accept: 'application/json' }, signed: options.signed === true })
     const body = Buffer.isBuffer(res.body) ? res.body : await collect(res.body)
     try {
       return (JSON.parse(body.toString('utf8')) as { data: T }).data

@@ -1,0 +1,76 @@
+// What a GraphQL operation may do. The caller is authenticated once per HTTP
+// request (the /graphql hook in graphql-plugin.ts, with the same bearer
+// tokens as REST) and once per subscription connection (connectionInit's
+// payload, see acceptConnection). Resolvers only ask requirePrivate or
+// requireTrading; they never look at headers.
+import type { FastifyReply } from 'fastify'
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Access as TokenAccess, Caller } from '../access.js'
+import { GatewayError } from '../errors.js'
+import type { Market } from '../kucoin/catalog.js'
+
+export interface Access {
+  caller: Caller
+  /** `http` for queries and mutations; `ws` for subscriptions (private ones need private-stream). */
+  channel: 'http' | 'ws'
+  hasCredentials: boolean
+  tradingEnabled: boolean
+}
+
+export interface AccessOptions {
+  tokens: TokenAccess
+  hasCredentials: boolean
+  tradingEnabled: boolean
+}
+
+export interface GraphQLContext {
+  access: Access
+  /** Present on HTTP operations (mercurius sets it); loaders need it. */
+  reply?: FastifyReply
+}
+
+/** The rights of one HTTP request, whose caller the /graphql hook has already checked. */
+export function accessFor (headers: IncomingHttpHeaders, options: AccessOptions): Access {
+  return { caller: options.tokens.authenticate(headers), channel: 'http', hasCredentials: options.hasCredentials, tradingEnabled: options.tradingEnabled }
+}
+
+/** graphql-ws clients send `{ authorization: "Bearer …" }` (or `{ headers: { authorization } }`) in connectionInit. */
+function payloadHeaders (payload: unknown): IncomingHttpHeaders {
+  if (typeof payload !== 'object' || payload === null) return {}
+  const p = payload as Record<string, unknown>
+  const source = typeof p.headers === 'object' && p.headers !== null ? p.headers as Record<string, unknown> : p
+  const headers: IncomingHttpHeaders = {}
+  for (const [name, value] of Object.entries(source)) if (typeof value === 'string') headers[name.toLowerCase()] = value
+  return headers
+}
+
+/**
+ * A graphql-ws connection proceeds when its caller is known and may read;
+ * the returned object becomes the connection's context (mercurius merges it).
+ */
+export function acceptConnection (payload: unknown, options: AccessOptions): false | { access: Access } {
+  try {
+    const caller = options.tokens.require(payloadHeaders(payload), 'read')
+    return { access: { caller, channel: 'ws', hasCredentials: options.hasCredentials, tradingEnabled: options.tradingEnabled } }
+  } catch {
+    return false
+  }
+}
+
+export function requirePrivate (context: GraphQLContext, market: Market): void {
+  const { access } = context
+  if (!access.hasCredentials) {
+    throw new GatewayError('credentials-missing', { market, detail: 'private data needs KuCoin credentials configured on the gateway' })
+  }
+  const scope = access.channel === 'ws' ? 'private-stream' : 'read'
+  if (!access.caller.scopes.has(scope)) throw new GatewayError('scope-missing', { market, detail: `token "${access.caller.name}" lacks the ${scope} scope` })
+}
+
+export function requireTrading (context: GraphQLContext, market: Market): void {
+  requirePrivate(context, market)
+  const { access } = context
+  if (!access.caller.scopes.has('trade')) throw new GatewayError('scope-missing', { market, detail: `token "${access.caller.name}" lacks the trade scope` })
+  if (!access.tradingEnabled) {
+    throw new GatewayError('endpoint-denied', { market, detail: 'trading is disabled on this gateway; set KGW_TRADING_ENABLED=true to allow it' })
+  }
+}

@@ -1,0 +1,105 @@
+// GraphQL errors in the gateway's terms. Every entry of `errors` gets
+// `extensions` shaped like the REST problem+json (type, kind, status, code,
+// msg, market, requestId), so a client switches on `extensions.type` the same
+// way over REST and GraphQL. Only the failing field is null; the rest of the
+// answer stands.
+import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql'
+import { ERROR_KINDS, GatewayError, PROBLEM_TYPE_PREFIX, type ErrorKind } from '../errors.js'
+
+export interface ErrorExtensions extends Record<string, unknown> {
+  /** `urn:kgw:<kind>`, as the REST problem `type`. */
+  type: string
+  kind: string
+  title: string
+  /** The HTTP status the REST proxy would have answered. */
+  status: number
+  /** KuCoin's code when KuCoin answered, else the gateway's `KGW_<KIND>`. */
+  code: string
+  /** KuCoin's msg when KuCoin answered, else the gateway's. */
+  msg: string
+  market?: string
+  retryAfterMs?: number
+  requestId?: string
+}
+
+export function gatewayExtensions (error: GatewayError, requestId?: string): ErrorExtensions {
+  const extensions: ErrorExtensions = {
+    type: PROBLEM_TYPE_PREFIX + error.kind,
+    kind: error.kind,
+    title: ERROR_KINDS[error.kind].title,
+    status: error.status,
+    code: error.code,
+    msg: error.msg
+  }
+  if (error.market) extensions.market = error.market
+  if (error.retryAfterMs !== undefined) extensions.retryAfterMs = error.retryAfterMs
+  if (requestId !== undefined) extensions.requestId = requestId
+  return extensions
+}
+
+/**
+ * An error that already carries its extensions: for subscription starts,
+ * which mercurius sends without the formatter, and for the slow-consumer end.
+ */
+export class ExtendedError extends Error {
+  constructor (message: string, readonly extensions: Record<string, unknown>) {
+    super(message)
+    this.name = 'ExtendedError'
+  }
+}
+
+export function withExtensions (error: unknown): unknown {
+  return error instanceof GatewayError ? new ExtendedError(error.detail, { ...gatewayExtensions(error) }) : error
+}
+
+/** Ends a subscription whose subscriber fell behind on an event stream (the WebSocket fan-out's close 4008). */
+export function slowConsumerError (): ExtendedError {
+  return new ExtendedError('the subscriber fell too far behind on an event stream; resubscribe and resync', {
+    type: `${PROBLEM_TYPE_PREFIX}slow-consumer`,
+    kind: 'slow-consumer',
+    closeCode: 4008
+  })
+}
+
+function gatewayKind (kind: ErrorKind, detail: string, requestId: string | undefined): { message: string, extensions: ErrorExtensions } {
+  return { message: detail, extensions: gatewayExtensions(new GatewayError(kind, { detail }), requestId) }
+}
+
+interface Log { warn: (obj: object, msg: string) => void }
+
+function formatOne (error: GraphQLError, requestId: string | undefined, log: Log): GraphQLFormattedError {
+  const original = error.originalError
+  const where = { ...(error.locations && { locations: error.locations }), ...(error.path && { path: error.path }) }
+  if (original instanceof GatewayError) return { message: original.detail, ...where, extensions: { ...gatewayExtensions(original, requestId) } }
+  if (original instanceof ExtendedError) return { message: original.message, ...where, extensions: original.extensions }
+  // No original error and no path: GraphQL's own parse, validation or variable errors.
+  if ((original === undefined || original instanceof GraphQLError) && error.path === undefined) {
+    return { message: error.message, ...where, extensions: { ...gatewayKind('bad-request', error.message, requestId).extensions } }
+  }
+  log.warn({ err: original ?? error }, 'GraphQL resolver failed')
+  return { ...gatewayKind('internal', ERROR_KINDS.internal.title, requestId), ...where }
+}
+
+/** The errors an execution failed with; mercurius wraps validation errors in one error with an `errors` list. */
+function flatten (errors: readonly GraphQLError[]): GraphQLError[] {
+  return errors.flatMap(error => {
+    const inner = (error.originalError as { errors?: unknown } | undefined)?.errors
+    return Array.isArray(inner) ? inner.map(e => e instanceof GraphQLError ? e : new GraphQLError(String((e as Error).message), { originalError: e as Error })) : [error]
+  })
+}
+
+interface FormatterContext { reply?: { request: { id: string }, log: Log }, app: { log: Log } }
+
+/**
+ * mercurius' errorFormatter. The HTTP status stays 200 whenever there is data
+ * (GraphQL over HTTP); only a request that could not run at all (a syntax or
+ * validation error) takes the status mercurius gave it.
+ */
+export function formatErrors (execution: ExecutionResult & { errors: readonly GraphQLError[] }, context: FormatterContext): { statusCode: number, response: { data: unknown, errors: GraphQLFormattedError[] } } {
+  const requestId = context.reply?.request.id
+  const log = context.reply?.log ?? context.app.log
+  const errors = flatten(execution.errors).map(error => formatOne(error, requestId === undefined ? undefined : String(requestId), log))
+  const only = execution.errors.length === 1 ? execution.errors[0]!.originalError as { statusCode?: unknown } | undefined : undefined
+  const statusCode = execution.data ? 200 : typeof only?.statusCode === 'number' ? only.statusCode : 200
+  return { statusCode, response: { data: execution.data ?? null, errors } }
+}

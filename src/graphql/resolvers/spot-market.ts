@@ -1,0 +1,51 @@
+// Query.spot: spot market data, one KuCoin call per field (shared by the
+// upstream coalescer with identical calls in flight).
+import { fromMillis, list, type Json } from '../convert.js'
+import type { GraphQLContext } from '../context.js'
+import type { SpotBookDepth, SpotMarketResolvers, SpotStats } from '../schema-types.generated.js'
+import { segment, type Upstream } from '../upstream.js'
+import { spotCandleType } from './intervals.js'
+import { newestFirst, orderBook, serviceStatus, spotCandle, trade } from './market-views.js'
+import { currency, spotStats, spotSymbol, spotTicker } from './spot-views.js'
+
+const BOOK_PATHS: Record<SpotBookDepth, string> = {
+  TOP_20: '/api/v1/market/orderbook/level2_20',
+  TOP_100: '/api/v1/market/orderbook/level2_100',
+  FULL: '/api/v3/market/orderbook/level2'
+}
+
+/** Every symbol's 24 h statistics from one `allTickers` call. */
+export async function allSpotStats (upstream: Upstream): Promise<SpotStats[]> {
+  const data = await upstream.get<{ time: number, ticker: Json[] }>('spot', '/api/v1/market/allTickers')
+  return list(data.ticker, 'spot').map(t => spotStats(t as Json, data.time))
+}
+
+const seconds = (ms: number | null | undefined): number | undefined => ms === null || ms === undefined ? undefined : Math.floor(ms / 1000)
+
+export function spotMarketResolvers (upstream: Upstream): SpotMarketResolvers<GraphQLContext> {
+  return {
+    serverTime: async () => fromMillis(await upstream.get('spot', '/api/v1/timestamp')),
+    status: async () => serviceStatus(await upstream.get('spot', '/api/v1/status')),
+    symbols: async (_, { market }) => list(await upstream.get('spot', '/api/v2/symbols', { market }), 'spot').map(s => spotSymbol(s as Json)),
+    symbol: async (_, { symbol }) => spotSymbol(await upstream.get('spot', `/api/v2/symbols/${segment(symbol)}`)),
+    ticker: async (_, { symbol }) => spotTicker(await upstream.get('spot', '/api/v1/market/orderbook/level1', { symbol }), symbol),
+    tickers: async (_, { symbols }) => {
+      const all = await allSpotStats(upstream)
+      if (!symbols) return all
+      const wanted = new Set(symbols)
+      return all.filter(s => wanted.has(s.symbol))
+    },
+    stats: async (_, { symbol }) => {
+      const data = await upstream.get<Json>('spot', '/api/v1/market/stats', { symbol })
+      return spotStats(data, data.time)
+    },
+    orderBook: async (_, { symbol, depth }) => orderBook(await upstream.get('spot', BOOK_PATHS[depth], { symbol }), symbol, 'spot'),
+    candles: async (_, { symbol, interval, startAt, endAt }) => {
+      const rows = await upstream.get('spot', '/api/v1/market/candles', { symbol, type: spotCandleType(interval), startAt: seconds(startAt), endAt: seconds(endAt) })
+      return list(rows, 'spot').map(spotCandle).reverse()
+    },
+    trades: async (_, { symbol }) => newestFirst(list(await upstream.get('spot', '/api/v1/market/histories', { symbol }), 'spot').map(t => trade(t as Json, 'spot'))),
+    currencies: async () => list(await upstream.get('spot', '/api/v3/currencies'), 'spot').map(c => currency(c as Json)),
+    currency: async (_, { code }) => currency(await upstream.get('spot', `/api/v3/currencies/${segment(code)}`))
+  }
+}
