@@ -131,7 +131,8 @@ class Session {
 export function goingAway (sockets: Iterable<WebSocket>): void {
   const notice = noticeFrame('gateway.shutdown', { reason: 'the gateway is shutting down; reconnect' })
   for (const socket of sockets) {
-    socket.send(notice)
+    // Only KuCoin-protocol clients understand notices; graphql-ws ones just get the close.
+    if (socket.protocol === '') socket.send(notice)
     socket.close(CLOSE.goingAway, 'gateway shutting down')
   }
 }
