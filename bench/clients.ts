@@ -7,60 +7,116 @@
 // Only frames marked `"m":1` (the measured window) count. Latency is upstream
 // send → receive, on the wall clock both processes share (performance.timeOrigin
 // + now(), microsecond resolution), from every `sampleEvery`-th client.
-import WebSocket from 'ws'
+//
+// The clients share one core with the simulator, so they are lean on purpose:
+// a minimal RFC 6455 client over net.Socket that frames its few requests itself
+// and walks the server's frames in each TCP chunk, instead of the ws library's
+// per-message events and UTF-8 validation (several times the CPU per message).
+import { randomBytes } from 'node:crypto'
+import { connect as tcpConnect, type Socket } from 'node:net'
 
 interface Connect { type: 'connect', url: string, count: number, topic: string | null, sampleEvery: number, first: number }
 type Command = Connect | { type: 'report' } | { type: 'close' }
 
-const sockets: WebSocket[] = []
+const sockets: Socket[] = []
 let received = 0
 let latencies: number[] = []
 
 const now = (): number => performance.timeOrigin + performance.now()
-
 const MEASURED = Buffer.from('"m":1')
 const SENT_AT = Buffer.from('"t":')
+const COMMA = 44
 
-/**
- * Counts a data frame; the send time follows `"t":` (the first field of `data`).
- * Searches the bytes without decoding them: the clients share a core with the
- * simulator, and every microsecond they spend is one the servers do not get measured on.
- */
-function onData (data: Buffer, sample: boolean): void {
-  if (data.indexOf(MEASURED) < 0) return
-  received++
-  if (!sample) return
-  const at = data.indexOf(SENT_AT)
-  if (at >= 0) latencies.push(now() - Number(data.toString('latin1', at + 4, data.indexOf(44 /* , */, at))))
+/** A client text frame: masked, as RFC 6455 requires, with a zero key (the payload stays as is). */
+function clientFrame (text: string): Buffer {
+  const payload = Buffer.from(text)
+  if (payload.length > 125) throw new Error('client frames here are short')
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length, 0, 0, 0, 0]), payload])
 }
 
-function open (url: string, topic: string | null, sample: boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // The load generator trusts the servers' UTF-8: validating every frame would take CPU the servers' measurement needs.
-    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true })
-    let ready = false
-    ws.once('error', reject)
-    ws.on('message', (data: Buffer) => {
-      if (ready) { onData(data, sample); return }
-      const text = data.toString()
-      // The gateway: welcome, then subscribe and wait for the ack. The bare server: welcome only.
-      if (text.includes('"welcome"') && topic !== null) {
-        ws.send(JSON.stringify({ id: 's', type: 'subscribe', topic, response: true }))
-        return
+const PING = clientFrame('{"id":"p","type":"ping"}')
+
+class Client {
+  private pending: Buffer | undefined
+  private ready = false
+
+  constructor (private readonly socket: Socket, private readonly topic: string | null, private readonly sample: boolean, private readonly onReady: () => void) {}
+
+  /** Walks every complete frame of the bytes received so far; keeps a partial one for later. */
+  onData (chunk: Buffer): void {
+    const buf = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk])
+    let offset = 0
+    while (buf.length - offset >= 2) {
+      let length = buf[offset + 1]! & 0x7f
+      let header = 2
+      if (length === 126) {
+        if (buf.length - offset < 4) break
+        length = buf.readUInt16BE(offset + 2)
+        header = 4
+      } else if (length === 127) {
+        if (buf.length - offset < 10) break
+        length = buf.readUInt32BE(offset + 6)
+        header = 10
       }
-      ready = true
-      sockets.push(ws)
-      resolve()
-    })
+      if (buf.length - offset < header + length) break
+      this.onFrame(buf[offset]! & 0x0f, buf.subarray(offset + header, offset + header + length))
+      offset += header + length
+    }
+    this.pending = offset < buf.length ? buf.subarray(offset) : undefined
+  }
+
+  private onFrame (opcode: number, payload: Buffer): void {
+    if (opcode === 8) { this.socket.destroy(); return } // close
+    if (this.ready) { this.count(payload); return }
+    // The gateway: welcome, then subscribe and wait for the ack. The bare server: welcome only.
+    if (payload.includes('"welcome"') && this.topic !== null) {
+      this.socket.write(clientFrame(JSON.stringify({ id: 's', type: 'subscribe', topic: this.topic, response: true })))
+      return
+    }
+    this.ready = true
+    this.onReady()
+  }
+
+  /** Counts a measured frame; the send time follows `"t":` (the first field of `data`). */
+  private count (payload: Buffer): void {
+    if (payload.indexOf(MEASURED) < 0) return
+    received++
+    if (!this.sample) return
+    const at = payload.indexOf(SENT_AT)
+    if (at >= 0) latencies.push(now() - Number(payload.toString('latin1', at + 4, payload.indexOf(COMMA, at))))
+  }
+}
+
+function open (url: URL, topic: string | null, sample: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect(Number(url.port), url.hostname)
+    socket.setNoDelay(true)
+    socket.once('error', reject)
+    const client = new Client(socket, topic, sample, () => { sockets.push(socket); resolve() })
+    let head = Buffer.alloc(0)
+    const onHandshake = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk])
+      const end = head.indexOf('\r\n\r\n')
+      if (end < 0) return
+      if (!head.toString('latin1', 0, 12).includes(' 101')) { reject(new Error(head.toString('latin1', 0, end))); return }
+      socket.off('data', onHandshake)
+      socket.on('data', data => client.onData(data))
+      if (head.length > end + 4) client.onData(head.subarray(end + 4))
+    }
+    socket.on('data', onHandshake)
+    socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
   })
 }
 
 async function connect ({ url, count, topic, sampleEvery, first }: Connect): Promise<void> {
+  const target = new URL(url)
+  // The gateway closes a client that sends nothing for its idle timeout (28 s by default);
+  // thousands of clients take a while to connect, so the first ones ping while the rest connect.
+  setInterval(() => { for (const socket of sockets) socket.write(PING) }, 10_000).unref()
   for (let i = 0; i < count; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => open(url, topic, (first + i + j) % sampleEvery === 0)))
+    await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => open(target, topic, (first + i + j) % sampleEvery === 0)))
   }
-  // The gateway expects a ping within its idle timeout (28 s by default).
-  setInterval(() => { for (const ws of sockets) ws.send('{"id":"p","type":"ping"}') }, 15_000).unref()
 }
 
 process.on('message', (command: Command) => {
@@ -71,11 +127,11 @@ process.on('message', (command: Command) => {
     })
   } else if (command.type === 'report') {
     const cpu = process.cpuUsage()
-    process.send!({ type: 'report', received, latencies, cpuMs: (cpu.user + cpu.system) / 1000 })
+    process.send!({ type: 'report', received, latencies, cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000 })
     received = 0
     latencies = []
   } else {
-    for (const ws of sockets) ws.terminate()
+    for (const socket of sockets) socket.destroy()
     process.exit(0)
   }
 })

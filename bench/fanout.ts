@@ -59,14 +59,15 @@ async function publishFor (seconds: number, rate: number, measured: boolean, pub
   return sent
 }
 
-interface Report { received: number, latencies: number[], cpuMs: number }
+interface Report { received: number, latencies: number[], cpuMs: number, systemMs: number }
 
 async function collect (procs: ClientProcess[]): Promise<Report> {
   const reports = await Promise.all(procs.map(p => p.ask<Report>({ type: 'report' })))
   return {
     received: reports.reduce((n, r) => n + r.received, 0),
     latencies: reports.flatMap(r => r.latencies),
-    cpuMs: reports.reduce((n, r) => n + r.cpuMs, 0)
+    cpuMs: reports.reduce((n, r) => n + r.cpuMs, 0),
+    systemMs: reports.reduce((n, r) => n + r.systemMs, 0)
   }
 }
 
@@ -80,8 +81,9 @@ interface Result {
   serverCpu: number
   usPerDelivery: number
   rssKbPerClient: number
-  /** All client processes together, fraction of one core. */
+  /** All client processes together, fraction of one core, and the kernel's part of it. */
   clientCpu: number
+  clientSystem: number
   processes: number
 }
 
@@ -122,6 +124,7 @@ async function scenario (server: Served, count: number, rate: number, url: strin
     usPerDelivery: (cpuSeconds * 1e6) / Math.max(1, result.received),
     rssKbPerClient: (idle.rssKb - before.rssKb) / count,
     clientCpu: (result.cpuMs - startClients.cpuMs) / 1000 / window,
+    clientSystem: (result.systemMs - startClients.systemMs) / Math.max(1, result.cpuMs - startClients.cpuMs),
     processes: procs.length
   }
 }
@@ -141,13 +144,14 @@ function medianResult (results: Result[]): Result {
     usPerDelivery: m('usPerDelivery'),
     rssKbPerClient: m('rssKbPerClient'),
     clientCpu: m('clientCpu'),
+    clientSystem: m('clientSystem'),
     processes: m('processes')
   }
 }
 
 function row (name: string, count: number, rate: number, r: Result): string {
   return `| ${name} | ${count} | ${rate} | ${r.delivered} / ${r.expected} | ${Math.round(r.delivered / SECONDS)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ` +
-    `${Math.round(r.serverCpu * 100)}% | ${r.usPerDelivery.toFixed(2)} | ${Math.round(1e6 / r.usPerDelivery)} | ${r.rssKbPerClient.toFixed(1)} | ${Math.round(r.clientCpu * 100)}% (${r.processes}) |`
+    `${Math.round(r.serverCpu * 100)}% | ${r.usPerDelivery.toFixed(2)} | ${Math.round(1e6 / r.usPerDelivery)} | ${r.rssKbPerClient.toFixed(1)} | ${Math.round(r.clientCpu * 100)}% (${Math.round(r.clientSystem * 100)}% kernel, ${r.processes} process${r.processes > 1 ? 'es' : ''}) |`
 }
 
 export async function fanoutBench (): Promise<string> {
@@ -183,7 +187,7 @@ export async function fanoutBench (): Promise<string> {
       `median of ${ROUNDS} rounds, bare and gateway alternating. Latency: upstream send → client receive, every ${SAMPLE_EVERY}th client. ` +
       'Server CPU: user + system over the measured window; capacity = deliveries per CPU-second of the server. RSS per client: after connecting, both readings after a full GC.',
     '',
-    '| server | clients | msgs/s | delivered / expected | delivered msgs/s | p50 ms | p99 ms | server CPU | CPU µs per delivery | capacity (deliveries per CPU-s) | RSS KB per client | clients CPU (processes) |',
+    '| server | clients | msgs/s | delivered / expected | delivered msgs/s | p50 ms | p99 ms | server CPU | CPU µs per delivery | capacity (deliveries per CPU-s) | RSS KB per client | clients CPU |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
