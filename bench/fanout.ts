@@ -1,17 +1,30 @@
 // bench/fanout: one upstream topic at R msgs/s to C downstream clients,
 // through the gateway and, side by side in the same run, through a bare `ws`
 // server that broadcasts each upstream frame's buffer to every client (the
-// practical limit in Node). The simulator and the clients share this process
-// (CPU 1), so send and receive times use one clock; the server under test
-// runs alone on CPU 0.
-import WebSocket from 'ws'
+// practical limit in Node). The server under test runs alone on CPU 0; the
+// simulator (publishing from this process) and the clients, spread over
+// several processes (bench/clients.ts), share CPU 1.
 import { startSimulator } from '../src/simulator/index.js'
-import { pinSelf, startRole, stopAll, type Served } from './lib/processes.js'
+import { canPin, pinSelf, startClientProcesses, startRole, stopAll, type ClientProcess, type Served } from './lib/processes.js'
 
 const TOPIC = '/market/ticker:BTC-USDT'
-const RATE = Number(process.env.FANOUT_RATE ?? 100)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10) / 2
-const COUNTS = (process.env.FANOUT_CLIENTS ?? '100,1000,5000').split(',').map(Number)
+const WARMUP_SECONDS = 1
+/**
+ * `clients x msgs/s` per scenario. 5000 clients get 20 msgs/s: the same 100,000
+ * deliveries a second as 1000 × 100, which one core can carry; at 100 msgs/s
+ * (500,000 a second) both servers, and the clients' core, only show saturation.
+ */
+const PLAN = (process.env.FANOUT_PLAN ?? '100x100,1000x100,5000x20').split(',').map(entry => {
+  const [count, rate] = entry.split('x').map(Number)
+  return { count: count!, rate: rate ?? 100 }
+})
+/** Rounds per scenario, bare and gateway alternating; each reported figure is the median of its rounds. */
+const ROUNDS = Number(process.env.FANOUT_ROUNDS ?? 3)
+/** Clients per client process; at most MAX_PROCESSES processes. */
+const PER_PROCESS = 250
+const MAX_PROCESSES = 8
+const SAMPLE_EVERY = 10
 
 interface ProcStat { cpuTicks: number, rssKb: number }
 
@@ -22,59 +35,123 @@ async function procStat (pid: number): Promise<ProcStat> {
   return { cpuTicks: Number(stat[11]) + Number(stat[12]), rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) }
 }
 
-interface Clients { sockets: WebSocket[], received: number, latencies: number[] }
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
-async function connectClients (count: number, url: () => Promise<string>, subscribe: boolean): Promise<Clients> {
-  const clients: Clients = { sockets: [], received: 0, latencies: [] }
-  for (let i = 0; i < count; i += 100) {
-    await Promise.all(Array.from({ length: Math.min(100, count - i) }, async (_, j) => {
-      const ws = new WebSocket(await url(), { perMessageDeflate: false })
-      const sample = (i + j) % 10 === 0 // latency from every tenth client keeps the samples bounded
-      await new Promise<void>((resolve, reject) => {
-        ws.once('error', reject)
-        ws.on('message', (data: Buffer) => {
-          const text = data.toString()
-          if (text.includes('"welcome"')) {
-            if (subscribe) ws.send(JSON.stringify({ id: 's', type: 'subscribe', topic: TOPIC, response: true }))
-            else resolve()
-            return
-          }
-          if (text.includes('"ack"')) { resolve(); return }
-          const at = text.indexOf('"t":')
-          if (at < 0) return
-          clients.received++
-          if (sample) clients.latencies.push(performance.timeOrigin + performance.now() - Number(text.slice(at + 4, text.indexOf(',', at))))
-        })
-      })
-      clients.sockets.push(ws)
-    }))
-  }
-  return clients
+/** A full collection in the server (bench/serve.ts runs with --expose-gc), so RSS is read at rest. */
+async function settled (pid: number): Promise<ProcStat> {
+  process.kill(pid, 'SIGUSR2')
+  await sleep(500)
+  return procStat(pid)
 }
 
-async function scenario (name: string, server: Served, count: number, connectUrl: () => Promise<string>, subscribe: boolean, publish: (frame: string) => void): Promise<string> {
-  const pid = server.child.pid!
-  const before = await procStat(pid)
-  const clients = await connectClients(count, connectUrl, subscribe)
-  await new Promise(resolve => setTimeout(resolve, 500))
-  const idle = await procStat(pid)
+/** Publishes for `seconds` at `rate`; `measured` frames carry `"m":1`. Returns how many were sent. */
+async function publishFor (seconds: number, rate: number, measured: boolean, publish: (frame: string) => void): Promise<number> {
   const pad = 'x'.repeat(200) // a KuCoin ticker frame is about 300 bytes
   const start = performance.now()
   let sent = 0
-  while (performance.now() - start < SECONDS * 1000) {
-    const due = Math.floor(((performance.now() - start) * RATE) / 1000)
-    for (; sent < due; sent++) publish(JSON.stringify({ type: 'message', topic: TOPIC, subject: 'trade.ticker', data: { t: performance.timeOrigin + performance.now(), n: sent, pad } }))
-    await new Promise(resolve => setTimeout(resolve, 1))
+  while (performance.now() - start < seconds * 1000) {
+    const due = Math.floor(((performance.now() - start) * rate) / 1000)
+    for (; sent < due; sent++) {
+      publish(`{"type":"message","topic":"${TOPIC}","subject":"trade.ticker","data":{"t":${performance.timeOrigin + performance.now()},"m":${measured ? 1 : 0},"n":${sent},"pad":"${pad}"}}`)
+    }
+    await sleep(1)
   }
-  await new Promise(resolve => setTimeout(resolve, 1000))
-  const after = await procStat(pid)
-  for (const ws of clients.sockets) ws.terminate()
-  clients.latencies.sort((a, b) => a - b)
-  const pct = (q: number): string => (clients.latencies[Math.floor(q * clients.latencies.length)] ?? NaN).toFixed(1)
-  const cpu = (after.cpuTicks - idle.cpuTicks) / 100 / (SECONDS + 1)
-  const expected = sent * count
-  const cpuPerDeliveryUs = ((after.cpuTicks - idle.cpuTicks) * 10_000) / Math.max(1, clients.received)
-  return `| ${name} | ${count} | ${sent} | ${clients.received} / ${expected} | ${Math.round(clients.received / SECONDS)} | ${pct(0.5)} | ${pct(0.99)} | ${(cpu * 100).toFixed(0)}% | ${cpuPerDeliveryUs.toFixed(2)} | ${(((idle.rssKb - before.rssKb) * 1024) / count / 1024).toFixed(1)} |`
+  return sent
+}
+
+interface Report { received: number, latencies: number[], cpuMs: number, systemMs: number }
+
+async function collect (procs: ClientProcess[]): Promise<Report> {
+  const reports = await Promise.all(procs.map(p => p.ask<Report>({ type: 'report' })))
+  return {
+    received: reports.reduce((n, r) => n + r.received, 0),
+    latencies: reports.flatMap(r => r.latencies),
+    cpuMs: reports.reduce((n, r) => n + r.cpuMs, 0),
+    systemMs: reports.reduce((n, r) => n + r.systemMs, 0)
+  }
+}
+
+interface Result {
+  sent: number
+  delivered: number
+  expected: number
+  p50Ms: number
+  p99Ms: number
+  /** Server CPU over the measured window, fraction of one core. */
+  serverCpu: number
+  usPerDelivery: number
+  rssKbPerClient: number
+  /** All client processes together, fraction of one core, and the kernel's part of it. */
+  clientCpu: number
+  clientSystem: number
+  processes: number
+}
+
+async function scenario (server: Served, count: number, rate: number, url: string, subscribe: boolean, publish: (frame: string) => void): Promise<Result> {
+  const pid = server.child.pid!
+  const before = await settled(pid)
+  const procs = startClientProcesses(Math.min(MAX_PROCESSES, Math.ceil(count / PER_PROCESS)), 1)
+  let first = 0
+  await Promise.all(procs.map((p, i) => {
+    const share = Math.floor(count / procs.length) + (i < count % procs.length ? 1 : 0)
+    const command = { type: 'connect', url, count: share, topic: subscribe ? TOPIC : null, sampleEvery: SAMPLE_EVERY, first }
+    first += share
+    return p.ask(command)
+  }))
+  const idle = await settled(pid)
+  await publishFor(WARMUP_SECONDS, rate, false, publish)
+  await sleep(300)
+  const startClients = await collect(procs) // resets the clients' counters
+  const start = await procStat(pid)
+  const sent = await publishFor(SECONDS, rate, true, publish)
+  await sleep(1000) // what is still in flight arrives
+  const end = await procStat(pid)
+  const result = await collect(procs)
+  for (const p of procs) p.child.send({ type: 'close' })
+  await Promise.all(procs.map(p => new Promise(resolve => p.child.once('exit', resolve))))
+
+  const latencies = result.latencies.sort((a, b) => a - b)
+  const pct = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
+  const window = SECONDS + 1
+  const cpuSeconds = (end.cpuTicks - start.cpuTicks) / 100
+  return {
+    sent,
+    delivered: result.received,
+    expected: sent * count,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    serverCpu: cpuSeconds / window,
+    usPerDelivery: (cpuSeconds * 1e6) / Math.max(1, result.received),
+    rssKbPerClient: (idle.rssKb - before.rssKb) / count,
+    clientCpu: (result.cpuMs - startClients.cpuMs) / 1000 / window,
+    clientSystem: (result.systemMs - startClients.systemMs) / Math.max(1, result.cpuMs - startClients.cpuMs),
+    processes: procs.length
+  }
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+/** The median of every figure over the rounds (each figure on its own). */
+function medianResult (results: Result[]): Result {
+  const m = (key: keyof Result): number => median(results.map(r => r[key]))
+  return {
+    sent: m('sent'),
+    delivered: m('delivered'),
+    expected: m('expected'),
+    p50Ms: m('p50Ms'),
+    p99Ms: m('p99Ms'),
+    serverCpu: m('serverCpu'),
+    usPerDelivery: m('usPerDelivery'),
+    rssKbPerClient: m('rssKbPerClient'),
+    clientCpu: m('clientCpu'),
+    clientSystem: m('clientSystem'),
+    processes: m('processes')
+  }
+}
+
+function row (name: string, count: number, rate: number, r: Result): string {
+  return `| ${name} | ${count} | ${rate} | ${r.delivered} / ${r.expected} | ${Math.round(r.delivered / SECONDS)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ` +
+    `${Math.round(r.serverCpu * 100)}% | ${r.usPerDelivery.toFixed(2)} | ${Math.round(1e6 / r.usPerDelivery)} | ${r.rssKbPerClient.toFixed(1)} | ${Math.round(r.clientCpu * 100)}% (${Math.round(r.clientSystem * 100)}% kernel, ${r.processes} process${r.processes > 1 ? 'es' : ''}) |`
 }
 
 export async function fanoutBench (): Promise<string> {
@@ -83,24 +160,37 @@ export async function fanoutBench (): Promise<string> {
   const gateway = await startRole('gateway', [sim.spotUrl, sim.futuresUrl], 0)
   const bare = await startRole('bare-ws', [sim.spotUrl, TOPIC], 0)
   const publish = (frame: string): void => { sim.ws.publishRaw('spot', TOPIC, frame) }
-  const gatewayUrl = async (): Promise<string> => {
-    const res = await fetch(`${gateway.info.url}/spot/api/v1/bullet-public`, { method: 'POST' })
-    const { data } = await res.json() as { data: { token: string, instanceServers: Array<{ endpoint: string }> } }
-    return `${data.instanceServers[0]!.endpoint}?token=${data.token}`
-  }
+  // A gateway token admits any number of connections until it expires.
+  const res = await fetch(`${gateway.info.url}/spot/api/v1/bullet-public`, { method: 'POST' })
+  const { data } = await res.json() as { data: { token: string, instanceServers: Array<{ endpoint: string }> } }
+  const gatewayUrl = `${data.instanceServers[0]!.endpoint}?token=${data.token}`
   const rows: string[] = []
-  for (const count of COUNTS) {
-    process.stderr.write(`  ${count} clients ...\n`)
-    rows.push(await scenario('bare ws broadcast', bare, count, async () => bare.info.url!, false, publish))
-    rows.push(await scenario('kucoin-gateway', gateway, count, gatewayUrl, true, publish))
+  const ratios: string[] = []
+  for (const { count, rate } of PLAN) {
+    const results: Record<'bare' | 'gateway', Result[]> = { bare: [], gateway: [] }
+    for (let round = 1; round <= ROUNDS; round++) {
+      process.stderr.write(`  ${count} clients × ${rate} msgs/s, round ${round}/${ROUNDS} ...\n`)
+      results.bare.push(await scenario(bare, count, rate, bare.info.url!, false, publish))
+      results.gateway.push(await scenario(gateway, count, rate, gatewayUrl, true, publish))
+    }
+    const b = medianResult(results.bare)
+    const g = medianResult(results.gateway)
+    rows.push(row('bare ws broadcast', count, rate, b), row('kucoin-gateway', count, rate, g))
+    ratios.push(`- ${count} × ${rate}: gateway ÷ bare capacity **${(b.usPerDelivery / g.usPerDelivery).toFixed(2)}×**; gateway p99 ${g.p99Ms.toFixed(1)} ms (bare ${b.p99Ms.toFixed(1)} ms); ` +
+      `per-round capacity ratios ${results.bare.map((r, i) => (r.usPerDelivery / results.gateway[i]!.usPerDelivery).toFixed(2)).join(', ')}`)
   }
   stopAll()
   await sim.close()
+  const pinning = canPin ? 'server under test alone on CPU 0; simulator and client processes on CPU 1' : 'no pinning (taskset unavailable)'
   return [
-    `One topic at ${RATE} msgs/s for ${SECONDS} s; server under test alone on CPU 0; simulator and clients on CPU 1. Latency: upstream send → client receive, every tenth client.`,
+    `One topic; ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured (+1 s to drain); ${pinning}; up to ${PER_PROCESS} clients per client process; ` +
+      `median of ${ROUNDS} rounds, bare and gateway alternating. Latency: upstream send → client receive, every ${SAMPLE_EVERY}th client. ` +
+      'Server CPU: user + system over the measured window; capacity = deliveries per CPU-second of the server. RSS per client: after connecting, both readings after a full GC.',
     '',
-    '| server | clients | sent | delivered / expected | delivered msgs/s | p50 ms | p99 ms | server CPU | CPU µs per delivery | RSS KB per idle client |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows
+    '| server | clients | msgs/s | delivered / expected | delivered msgs/s | p50 ms | p99 ms | server CPU | CPU µs per delivery | capacity (deliveries per CPU-s) | RSS KB per client | clients CPU |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    ...ratios
   ].join('\n')
 }

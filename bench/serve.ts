@@ -83,6 +83,8 @@ async function bareBroadcast (spotUrl: string, topic: string): Promise<void> {
 
 // A clean exit on SIGINT lets `node --cpu-prof` write its profile.
 process.once('SIGINT', () => process.exit(0))
+// bench/fanout reads RSS after a full collection (startRole runs us with --expose-gc).
+process.on('SIGUSR2', () => { (globalThis as { gc?: () => void }).gc?.() })
 
 main().catch(error => {
   console.error(error)

@@ -74,7 +74,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   // Registered once at the root with our limits (mercurius reuses it later):
   // clients only send small control frames, and deflate costs more than it saves here.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } })
-  await app.register(healthRoutes, { client, staleAfterMs: config.timeSyncIntervalMs * 3 })
+  await app.register(healthRoutes, { client, feeds, staleAfterMs: config.timeSyncIntervalMs * 3 })
   await app.register(metricsRoutes, { metrics })
   await app.register(docsRoutes)
   await app.register(restRoutes, { access, client, catalog, config })

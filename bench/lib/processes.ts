@@ -21,7 +21,9 @@ export interface Served { child: ChildProcess, info: Record<string, string> }
  * rest, so its latency is not the scheduler's. Without taskset, no pinning.
  */
 export function startRole (role: string, args: string[] = [], cpu?: number): Promise<Served> {
-  const node = [process.execPath, '--import', 'tsx', serve, role, ...args]
+  // BENCH_CPU_PROF=<role> writes a CPU profile of that role (bench-profiles/) when it is stopped with SIGINT.
+  const profile = process.env.BENCH_CPU_PROF === role ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : []
+  const node = [process.execPath, '--expose-gc', ...profile, '--import', 'tsx', serve, role, ...args]
   const pinned = cpu !== undefined && canPin ? ['taskset', '-c', String(cpu), ...node] : node
   const child = spawn(pinned[0]!, pinned.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] })
   children.add(child)
@@ -36,8 +38,34 @@ export function startRole (role: string, args: string[] = [], cpu?: number): Pro
   })
 }
 
+const clientsEntry = fileURLToPath(new URL('../clients.ts', import.meta.url))
+
+/** A bench/clients.ts process: commands over IPC, each answered by one message. */
+export interface ClientProcess {
+  child: ChildProcess
+  ask: <T>(command: object) => Promise<T>
+}
+
+/** Starts `count` client processes, pinned to `cpu` when pinning is possible. */
+export function startClientProcesses (count: number, cpu?: number): ClientProcess[] {
+  return Array.from({ length: count }, () => {
+    const node = [process.execPath, '--import', 'tsx', clientsEntry]
+    const command = cpu !== undefined && canPin ? ['taskset', '-c', String(cpu), ...node] : node
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    children.add(child)
+    const ask = <T>(message: object): Promise<T> => new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void => reject(new Error(`clients exited with ${String(code)}`))
+      child.once('exit', onExit)
+      child.once('message', reply => { child.off('exit', onExit); resolve(reply as T) })
+      child.send(message)
+    })
+    return { child, ask }
+  })
+}
+
 export function stopAll (): void {
-  for (const child of children) child.kill('SIGKILL')
+  // SIGINT lets a profiled role write its profile; the rest are killed outright.
+  for (const child of children) child.kill(process.env.BENCH_CPU_PROF ? 'SIGINT' : 'SIGKILL')
   children.clear()
 }
 

@@ -1,16 +1,27 @@
 // /healthz: the process answers. /readyz: the gateway can serve — config is
 // valid (it would not run otherwise), each KuCoin host answered its last time
-// sync recently, and the clock offset is known. Probes never wait on KuCoin.
+// sync recently, the clock offset is known, and each market's WebSocket feed
+// has its upstream connections open wherever topics are subscribed. Probes
+// never wait on KuCoin.
 import type { FastifyInstance } from 'fastify'
+import type { Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
+import type { Feed, FeedStatus } from '../ws/feed.js'
 
 export interface HealthRoutesOptions {
   client: KucoinClient
+  feeds: Record<Market, Feed>
   /** A sync older than this counts as stale (the host stopped answering). */
   staleAfterMs: number
 }
 
-export async function healthRoutes (app: FastifyInstance, { client, staleAfterMs }: HealthRoutesOptions): Promise<void> {
+function websocketCheck (feeds: Record<Market, Feed>): { ready: boolean, spot: FeedStatus, futures: FeedStatus } {
+  const spot = feeds.spot.status()
+  const futures = feeds.futures.status()
+  return { ready: spot.ready && futures.ready, spot, futures }
+}
+
+export async function healthRoutes (app: FastifyInstance, { client, feeds, staleAfterMs }: HealthRoutesOptions): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }))
 
   app.get('/readyz', async (_request, reply) => {
@@ -22,7 +33,9 @@ export async function healthRoutes (app: FastifyInstance, { client, staleAfterMs
       if (!fresh) clock.sync().catch(() => {})
       return [market, { ready: fresh, clockOffsetMs: state.known ? state.offsetMs : null, lastSyncAt: state.lastSyncAt ?? null, lastError: state.lastError ?? null }] as const
     })
-    const ready = markets.every(([, check]) => check.ready)
-    return reply.code(ready ? 200 : 503).send({ ready, checks: { config: { ready: true }, ...Object.fromEntries(markets) } })
+    // Reconnecting upstream connections fix themselves; a probe only reports them.
+    const websocket = websocketCheck(feeds)
+    const ready = markets.every(([, check]) => check.ready) && websocket.ready
+    return reply.code(ready ? 200 : 503).send({ ready, checks: { config: { ready: true }, ...Object.fromEntries(markets), websocket } })
   })
 }

@@ -77,6 +77,12 @@ export interface WsOptions {
   snapshotIntervalMs?: number
   /** Push period of `/contract/instrument` funding.rate; default 60000. */
   fundingIntervalMs?: number
+  /**
+   * Accept subscriptions naming any well-formed symbol (`ABC-USDT`, `ABCUSDTM`), not only the
+   * listed ones; they carry only what `publishRaw` sends. For limit tests and benchmarks that
+   * need hundreds of topics; default false (KuCoin answers 404 for an unknown symbol).
+   */
+  anySymbol?: boolean
 }
 
 /** One open WebSocket connection, as `Simulator.ws.subscriptions()` reports it. */

@@ -13,6 +13,8 @@ import type { SimulatorWs } from './types.js'
 import { WsFeeds } from './ws-feeds.js'
 import { TopicIndex } from './ws-index.js'
 import { WsSession } from './ws-session.js'
+import { symbolCheck } from './ws-topics.js'
+import type { SymbolCheck } from './ws-topics.js'
 import type { SessionHost } from './ws-session.js'
 import { WS_ERRORS } from './ws-types.js'
 import type { WsError, WsLimits } from './ws-types.js'
@@ -22,6 +24,7 @@ const MINUTE_MS = 60_000
 export class WsServer implements SessionHost {
   readonly index = new TopicIndex<WsSession>()
   readonly market: SyntheticMarket
+  readonly symbols: SymbolCheck
   silent = false
   private refusing = false
   private maxAgeMs: number
@@ -34,6 +37,7 @@ export class WsServer implements SessionHost {
 
   constructor (private readonly state: SimState, readonly limits: WsLimits, userId: string) {
     this.market = state.market
+    this.symbols = symbolCheck(state.market, limits.anySymbol)
     this.maxAgeMs = limits.maxConnectionMs
     this.feeds = new WsFeeds({ state, index: this.index, limits, silent: () => this.silent, userId })
   }

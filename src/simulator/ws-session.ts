@@ -11,6 +11,7 @@ import type { IssuedToken } from './state.js'
 import type { WsConnectionInfo } from './types.js'
 import type { TopicIndex } from './ws-index.js'
 import { expandTopic, lookupTopic } from './ws-topics.js'
+import type { SymbolCheck } from './ws-topics.js'
 import { WS_ERRORS } from './ws-types.js'
 import type { WsError, WsLimits } from './ws-types.js'
 
@@ -23,6 +24,8 @@ export interface SessionHost {
   /** `silence(true)`: nothing is sent. */
   readonly silent: boolean
   readonly market: SyntheticMarket
+  /** Which symbols subscriptions may name. */
+  readonly symbols: SymbolCheck
   readonly index: TopicIndex<WsSession>
   /** Simulator clock, for pong timestamps. */
   now: () => number
@@ -147,7 +150,7 @@ export class WsSession {
     if (request.private && (!this.token.private || frame.privateChannel !== true)) return this.error(id, WS_ERRORS.loginRequired)
     const { maxTopicsPerSubscribe, maxTopicsPerConnection } = this.host.limits
     if (request.args.length > maxTopicsPerSubscribe) return this.error(id, WS_ERRORS.perTime(maxTopicsPerSubscribe))
-    const topics = expandTopic(this.market, this.host.market, request, topic)
+    const topics = expandTopic(this.market, this.host.market, this.host.symbols, request, topic)
     if (!Array.isArray(topics)) return this.error(id, topics)
     const fresh = topics.filter(t => !this.topics.has(t))
     if (this.topics.size + fresh.length > maxTopicsPerConnection) return this.error(id, WS_ERRORS.perSession(maxTopicsPerConnection))
@@ -164,7 +167,7 @@ export class WsSession {
     if (typeof topic !== 'string' || topic === '') return this.error(id, WS_ERRORS.topicRequired)
     const request = lookupTopic(this.market, topic)
     if (request === undefined) return this.error(id, WS_ERRORS.notFound(topic))
-    const topics = expandTopic(this.market, this.host.market, request, topic, true)
+    const topics = expandTopic(this.market, this.host.market, this.host.symbols, request, topic, true)
     for (const t of Array.isArray(topics) ? topics : []) {
       if (!this.topics.delete(t)) continue
       this.host.index.remove(this.market, t, this)

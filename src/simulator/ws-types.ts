@@ -24,7 +24,8 @@ export function resolveWsLimits (options: WsOptions = {}): WsLimits {
     pushIntervalMs: options.pushIntervalMs ?? 100,
     instrumentIntervalMs: options.instrumentIntervalMs ?? 1000,
     snapshotIntervalMs: options.snapshotIntervalMs ?? 2000,
-    fundingIntervalMs: options.fundingIntervalMs ?? 60_000
+    fundingIntervalMs: options.fundingIntervalMs ?? 60_000,
+    anySymbol: options.anySymbol ?? false
   }
 }
 

@@ -3,9 +3,10 @@
 // endpoints itself with a token for them. Each socket is one session: token
 // check, welcome, subscribe/unsubscribe with ack, ping/pong, KuCoin-style
 // error frames, an idle timeout and a frame-rate limit.
+import type { Writable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type {} from '@fastify/websocket'
-import type { WebSocket } from 'ws'
+import { WebSocket } from 'ws'
 import type { Access } from '../access.js'
 import { GatewayError } from '../errors.js'
 import type { Market } from '../kucoin/catalog.js'
@@ -34,15 +35,78 @@ export interface DownstreamOptions {
   hasCredentials: boolean
 }
 
-/** Adapts a ws socket to the hub; text frames, the upstream bytes as they came. */
-function hubClient (socket: WebSocket, market: Market): HubClient {
-  return {
-    send: frame => { socket.send(frame, { binary: false }) },
-    get bufferedAmount () { return socket.bufferedAmount },
-    close: (code, reason) => {
-      socket.send(noticeFrame('slow-consumer', { market, reason: 'send buffer over the limit on a delta topic; resubscribe and resync' }))
-      socket.close(code, reason)
+const TEXT = { binary: false } as const
+const OPEN = WebSocket.OPEN
+
+/**
+ * Serialize once, also at the WebSocket layer: the hub hands the same upstream
+ * Buffer to every client of a topic, one client after the other, so the frame
+ * (header + payload; server frames are not masked) is built once and the same
+ * bytes are written to every socket. ws would build a header and two writes
+ * per client. One entry suffices: a publish reaches all its clients before the next.
+ */
+export class FrameCache {
+  private payload: Buffer | undefined
+  private framed: Buffer = Buffer.alloc(0)
+
+  /** The unmasked, final text frame of `payload` (RFC 6455 §5.2). */
+  frame (payload: Buffer): Buffer {
+    if (payload === this.payload) return this.framed
+    const length = payload.length
+    const header = length < 126 ? 2 : length < 65536 ? 4 : 10
+    const framed = Buffer.allocUnsafe(header + length)
+    framed[0] = 0x81 // FIN + text
+    if (header === 2) {
+      framed[1] = length
+    } else if (header === 4) {
+      framed[1] = 126
+      framed.writeUInt16BE(length, 2)
+    } else {
+      framed[1] = 127
+      framed.writeUInt32BE(0, 2)
+      framed.writeUInt32BE(length, 6)
     }
+    payload.copy(framed, header)
+    this.payload = payload
+    this.framed = framed
+    return framed
+  }
+}
+
+/**
+ * Adapts a ws socket to the hub: the upstream bytes as they came, as text frames.
+ * A class, so the hub's per-client calls stay monomorphic on the send path.
+ */
+class SocketClient implements HubClient {
+  /**
+   * The TCP socket under ws. Pre-framed bytes go straight to it: with
+   * permessage-deflate off (app.ts) ws's sender never queues, so writes from
+   * both paths reach the socket whole and in call order.
+   */
+  private readonly raw: Writable | undefined
+
+  constructor (private readonly socket: WebSocket, private readonly market: Market, private readonly frames: FrameCache) {
+    this.raw = (socket as unknown as { _socket?: Writable })._socket
+  }
+
+  get bufferedAmount (): number {
+    return this.socket.bufferedAmount
+  }
+
+  send (frame: Buffer): void {
+    if (this.socket.readyState !== OPEN) return // closing: ws would drop it too
+    if (this.raw !== undefined) this.raw.write(this.frames.frame(frame))
+    else this.socket.send(frame, TEXT)
+  }
+
+  close (code: number, reason: string): void {
+    this.socket.send(noticeFrame('slow-consumer', { market: this.market, reason: 'send buffer over the limit on a delta topic; resubscribe and resync' }))
+    this.socket.close(code, reason)
+  }
+
+  /** ws has no drain event of its own; the TCP socket's tells when to flush held-back frames. */
+  onDrain (listener: () => void): void {
+    this.raw?.on('drain', listener)
   }
 }
 
@@ -57,16 +121,16 @@ class Session {
     private readonly market: Market,
     private readonly feed: Feed,
     private readonly allowPrivate: boolean,
-    private readonly limits: DownstreamLimits
+    private readonly limits: DownstreamLimits,
+    frames: FrameCache
   ) {
-    this.client = hubClient(socket, market)
+    const client = new SocketClient(socket, market, frames)
+    this.client = client
     this.frames = new RateWindow(limits.maxFramesPerWindow, limits.frameWindowMs)
     socket.on('message', data => this.onFrame(data as Buffer))
     socket.on('close', () => this.end())
     socket.on('error', () => this.end())
-    // ws has no drain event of its own; the underlying socket's tells us when to flush held-back frames.
-    const raw = (socket as unknown as { _socket?: NodeJS.EventEmitter })._socket
-    raw?.on('drain', () => this.feed.hub.drained(this.client))
+    client.onDrain(() => this.feed.hub.drained(client))
     this.touch()
   }
 
@@ -157,6 +221,8 @@ export async function downstreamRoutes (app: FastifyInstance, { access, feeds, t
   // SDKs post to bullet with an empty body, sometimes labelled application/json: accept any.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => { done(null) })
+  // One per market: each market's hub publishes on its own.
+  const frames: Record<Market, FrameCache> = { spot: new FrameCache(), futures: new FrameCache() }
   for (const market of ['spot', 'futures'] as const) {
     // The bullet call is where a WebSocket's caller is checked: its token is only handed out here.
     app.post(`/${market}/api/v1/bullet-public`, async (request) => {
@@ -177,7 +243,7 @@ export async function downstreamRoutes (app: FastifyInstance, { access, feeds, t
         socket.close(CLOSE.policy, 'token is invalid')
         return
       }
-      new Session(socket, market, feeds[market], grant.private && hasCredentials, limits) // eslint-disable-line no-new
+      new Session(socket, market, feeds[market], grant.private && hasCredentials, limits, frames[market]) // eslint-disable-line no-new
       socket.send(welcomeFrame(connectId))
     })
   }

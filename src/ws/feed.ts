@@ -29,6 +29,15 @@ async function fetchBullet (client: KucoinClient, market: Market, channel: 'publ
   return { token: data.token, endpoint: server.endpoint, pingIntervalMs: server.pingInterval, pingTimeoutMs: server.pingTimeout }
 }
 
+export interface FeedStatus {
+  ready: boolean
+  /** Topics subscribed upstream. */
+  topics: number
+  /** Upstream connections holding them, and how many of those are open. */
+  connections: number
+  open: number
+}
+
 export class Feed {
   readonly hub: Hub
   readonly pools: Record<'public' | 'private', UpstreamPool>
@@ -90,6 +99,17 @@ export class Feed {
   connections (): Array<{ channel: 'public' | 'private', state: string, topics: number }> {
     return (['public', 'private'] as const).flatMap(channel => this.pools[channel].connections.map(c =>
       ({ channel, state: c.state, topics: c.topics.size })))
+  }
+
+  /**
+   * Readiness: every upstream connection that holds topics (lingering ones
+   * included) is open. Nothing subscribed is ready: there is nothing to serve.
+   */
+  status (): FeedStatus {
+    const connections = this.connections().filter(c => c.topics > 0)
+    const open = connections.filter(c => c.state === 'open').length
+    const topics = connections.reduce((n, c) => n + c.topics, 0)
+    return { ready: open === connections.length, topics, connections: connections.length, open }
   }
 
   close (): void {

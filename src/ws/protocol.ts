@@ -33,8 +33,13 @@ export const CLOSE = {
   tooManyFrames: 4029
 } as const
 
+// The official SDK's ids name every symbol of the subscription (`/market/ticker@@A,B,...`)
+// and it waits for an ack with exactly that id, so ids are as long as topics may be.
+// Frames are capped by the socket's maxPayload anyway.
+const MAX_ID_LENGTH = 16 * 1024
+
 function idOf (value: unknown): string | undefined {
-  if (typeof value === 'string' && value.length <= 128) return value
+  if (typeof value === 'string' && value.length <= MAX_ID_LENGTH) return value
   if (typeof value === 'number' && Number.isFinite(value)) return String(value)
   return undefined
 }

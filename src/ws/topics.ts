@@ -1,72 +1,11 @@
-// KuCoin's classic WebSocket topics (PROTOCOL Appendix B): which exist per
-// market, which are private, which take symbols, and which are state (a new
-// frame replaces the old, so a slow client may skip frames) versus deltas
-// (every frame matters, so a slow client is disconnected instead).
+// How the gateway reads KuCoin topics (the table itself is src/kucoin/ws-topics.ts,
+// shared with the simulator): a downstream topic expands into single-symbol
+// topics, which are what the hub counts and routes; upstream subscribe frames
+// join them again, up to KuCoin's per-frame limit.
 import type { Market } from '../kucoin/catalog.js'
+import { WS_TOPICS, type TopicSpec } from '../kucoin/ws-topics.js'
 
-export type Symbols = 'none' | 'one' | 'many'
-
-export interface TopicSpec {
-  prefix: string
-  symbols: Symbols
-  private: boolean
-  /** State-like: only the latest frame matters (ticker, depth snapshots, candles, stats). */
-  conflate: boolean
-}
-
-const spec = (prefix: string, symbols: Symbols, conflate: boolean, isPrivate = false): TopicSpec =>
-  ({ prefix, symbols, private: isPrivate, conflate })
-
-const SPOT: TopicSpec[] = [
-  spec('/market/ticker', 'many', true),
-  spec('/spotMarket/level1', 'many', true),
-  spec('/spotMarket/level2Depth5', 'many', true),
-  spec('/spotMarket/level2Depth50', 'many', true),
-  spec('/callauction/level2Depth50', 'one', true),
-  spec('/callauction/callauctionData', 'one', true),
-  spec('/market/level2', 'many', false),
-  spec('/market/candles', 'many', true),
-  spec('/market/match', 'many', false),
-  spec('/market/snapshot', 'one', true),
-  spec('/indicator/markPrice', 'many', true),
-  spec('/indicator/index', 'many', true),
-  spec('/spotMarket/tradeOrdersV2', 'none', false, true),
-  spec('/spotMarket/tradeOrders', 'none', false, true),
-  spec('/account/balance', 'none', false, true),
-  spec('/spotMarket/advancedOrders', 'none', false, true),
-  spec('/margin/isolatedPosition', 'one', false, true),
-  spec('/margin/position', 'none', true, true)
-]
-
-// Futures topics are documented with one symbol, but KuCoin accepts comma lists (PROTOCOL §5.9).
-const FUTURES: TopicSpec[] = [
-  spec('/contractMarket/tickerV2', 'many', true),
-  spec('/contractMarket/ticker', 'many', true),
-  spec('/contractMarket/level2Depth5', 'many', true),
-  spec('/contractMarket/level2Depth50', 'many', true),
-  spec('/contractMarket/level2', 'many', false),
-  spec('/contractMarket/limitCandle', 'many', true),
-  spec('/contractMarket/execution', 'many', false),
-  spec('/contract/instrument', 'many', true),
-  spec('/contract/announcement', 'many', false),
-  spec('/contractMarket/snapshot', 'many', true),
-  spec('/contractMarket/tradeOrders', 'none', false, true),
-  spec('/contractMarket/tradeOrders', 'many', false, true),
-  spec('/contractAccount/wallet', 'none', false, true),
-  spec('/contract/position', 'many', false, true),
-  spec('/contract/positionAll', 'none', false, true),
-  spec('/contract/marginMode', 'none', false, true),
-  spec('/contract/crossLeverage', 'none', false, true),
-  spec('/contractMarket/advancedOrders', 'none', false, true)
-]
-
-function index (specs: TopicSpec[]): Map<string, TopicSpec[]> {
-  const byPrefix = new Map<string, TopicSpec[]>()
-  for (const s of specs) byPrefix.set(s.prefix, [...(byPrefix.get(s.prefix) ?? []), s])
-  return byPrefix
-}
-
-const TABLE: Record<Market, Map<string, TopicSpec[]>> = { spot: index(SPOT), futures: index(FUTURES) }
+export type { TopicSpec } from '../kucoin/ws-topics.js'
 
 /** A downstream topic, expanded into the single-symbol topics KuCoin pushes on. */
 export interface ParsedTopic {
@@ -84,19 +23,17 @@ const SYMBOL = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 export function parseTopic (market: Market, topic: string): ParsedTopic | TopicError {
   const colon = topic.indexOf(':')
   const prefix = colon === -1 ? topic : topic.slice(0, colon)
-  const candidates = TABLE[market].get(prefix)
-  if (!candidates) return { code: 404, message: `topic ${topic} is not found` }
+  const spec = WS_TOPICS[market].get(prefix)
+  if (!spec) return { code: 404, message: `topic ${topic} is not found` }
   if (colon === -1) {
-    const bare = candidates.find(s => s.symbols === 'none')
-    return bare ? { spec: bare, topics: [prefix] } : { code: 400, message: `topic ${topic} needs a symbol` }
+    return spec.symbols === 'none' || spec.optionalArg ? { spec, topics: [prefix] } : { code: 400, message: `topic ${topic} needs a symbol` }
   }
-  const withSymbols = candidates.find(s => s.symbols !== 'none')
-  if (!withSymbols) return { code: 400, message: `topic ${prefix} takes no symbol` }
+  if (spec.symbols === 'none') return { code: 400, message: `topic ${prefix} takes no symbol` }
   const symbols = topic.slice(colon + 1).split(',')
   if (symbols.some(s => !SYMBOL.test(s))) return { code: 400, message: `topic ${topic} is invalid` }
-  if (withSymbols.symbols === 'one' && symbols.length > 1) return { code: 400, message: `topic ${prefix} takes one symbol` }
+  if (spec.symbols === 'one' && symbols.length > 1) return { code: 400, message: `topic ${prefix} takes one symbol` }
   const unique = [...new Set(symbols)]
-  return { spec: withSymbols, topics: unique.map(s => `${prefix}:${s}`) }
+  return { spec, topics: unique.map(s => `${prefix}:${s}`) }
 }
 
 export function isTopicError (parsed: ParsedTopic | TopicError): parsed is TopicError {

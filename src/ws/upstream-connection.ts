@@ -204,12 +204,11 @@ export class Connection {
       // Make-before-break: both sockets deliver until the new one's
       // subscriptions have surely taken effect; identical frames are passed once.
       this.renewals++
+      // A renewal inside the previous overlap (only with a tiny renewAfterMs): the oldest
+      // socket goes now; the frames it passed stay remembered, the middle one may repeat them.
+      this.draining?.close()
       this.draining = old
-      this.later(() => {
-        old.close()
-        this.draining = undefined
-        this.overlapSeen.clear()
-      }, Math.min(2000, token.pingIntervalMs))
+      this.later(() => { if (this.draining === old) this.endOverlap(old) }, Math.min(2000, token.pingIntervalMs))
     }
     if (reconnect) this.reconnects++
     this.hooks.onUp([...this.topics], { reconnect, renewal })
@@ -243,6 +242,12 @@ export class Connection {
     else if (frame.type === 'error') this.hooks.onTopicError(frame.id ?? '', frame.code ?? 0, String(frame.data ?? ''))
   }
 
+  private endOverlap (old: Socket): void {
+    old.close()
+    this.draining = undefined
+    this.overlapSeen.clear()
+  }
+
   /** During a renewal the same frame arrives on both sockets; pass it once. */
   private seenInOverlap (data: Buffer): boolean {
     const key = data.toString('latin1')
@@ -253,9 +258,7 @@ export class Connection {
 
   private onSocketLost (socket: Socket, reason: string): void {
     if (this.draining === socket) {
-      this.draining = undefined
-      this.overlapSeen.clear()
-      socket.close()
+      this.endOverlap(socket)
       return
     }
     if (this.socket !== socket || this.closed) return

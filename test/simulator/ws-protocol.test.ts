@@ -94,6 +94,28 @@ t.test('request errors', async t => {
   t.same(sim.ws.subscriptions()[0]?.topics, ['/market/ticker:BTC-USDT'], 'nothing subscribed by failed requests')
 })
 
+t.test('topics KuCoin lists but the simulator has no data for are accepted, and stay silent', async t => {
+  const sim = await simulator(t)
+  const c = await open(t, sim)
+  for (const topic of ['/callauction/callauctionData:BTC-USDT', '/indicator/markPrice:BTC-USDT,ETH-USDT', '/market/snapshot:USDS']) {
+    t.equal((await c.subscribe(topic)).type, 'ack', topic)
+  }
+  t.equal((await c.subscribe('/callauction/callauctionData:NOPE-USDT')).code, 404, 'with a listed symbol only')
+})
+
+t.test('anySymbol: any well-formed symbol may be subscribed', async t => {
+  const listed = await open(t, await simulator(t))
+  t.equal((await listed.subscribe('/market/ticker:ABC-USDT')).code, 404, 'not by default')
+  const sim = await simulator(t, { ws: { anySymbol: true } })
+  const c = await open(t, sim)
+  t.equal((await c.subscribe('/market/ticker:ABC-USDT,S1-USDT')).type, 'ack')
+  t.equal((await c.subscribe('/market/candles:ABC-USDT_1min')).type, 'ack')
+  t.equal((await c.subscribe('/market/ticker:abc usdt')).code, 404, 'not a malformed one')
+  t.equal((await c.subscribe('/market/candles:ABC-USDT_7min')).code, 404, 'nor an unknown candle type')
+  t.equal(sim.ws.publishRaw('spot', '/market/ticker:S1-USDT', '{"type":"message","topic":"/market/ticker:S1-USDT","subject":"x","data":{}}'), 1)
+  t.match(await c.next(f => f.topic === '/market/ticker:S1-USDT'), { subject: 'x' })
+})
+
 t.test('topics per connection', async t => {
   const sim = await simulator(t, { ws: { maxTopicsPerConnection: 3 } })
   const c = await open(t, sim)

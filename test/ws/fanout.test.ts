@@ -70,16 +70,24 @@ t.test('the last client leaving unsubscribes upstream after the linger', async t
   t.pass('unsubscribed upstream after the linger')
 })
 
-t.test('more topics than one connection may hold open a second connection', async t => {
-  // KuCoin's limit is 300 topics per connection; the simulator lists five symbols,
-  // so the test lowers the limit rather than invent 301 symbols.
-  const gw = await startGateway(t, { env: { KGW_UPSTREAM_WS_MAX_TOPICS: '4' } })
+t.test('301 topics at KuCoin\'s default limit of 300 per connection: exactly two upstream connections', async t => {
+  // Default gateway limits; the simulator accepts any well-formed symbol so 301 distinct topics exist.
+  const gw = await startGateway(t, { simulator: { ws: { anySymbol: true } } })
+  const symbols = Array.from({ length: 301 }, (_, i) => `S${i}-USDT`)
   const a = await connect(gw.url)
-  t.teardown(() => a.close())
-  for (const topic of TOPICS.slice(0, 5)) await a.subscribe(topic)
-  await until(() => upstreamTopics(gw).length === 5, 5000)
-  t.equal(gw.sim.ws.connections('spot'), 2)
-  t.same(gw.sim.ws.subscriptions().map(c => c.topics.length).sort(), [1, 4])
+  const b = await connect(gw.url)
+  t.teardown(() => { a.close(); b.close() })
+  // A client may hold 300 topics (KGW_WS_MAX_TOPICS_PER_CLIENT) in frames of up to 100 symbols.
+  const frames = [symbols.slice(0, 100), symbols.slice(100, 200), symbols.slice(200, 300), symbols.slice(300)]
+  for (const [i, list] of frames.entries()) t.equal((await (i < 2 ? a : b).subscribe(`/market/ticker:${list.join(',')}`)).type, 'ack')
+  await until(() => upstreamTopics(gw).length === 301, 10_000, '301 upstream subscriptions')
+  t.equal(gw.sim.ws.connections('spot'), 2, 'exactly two upstream connections')
+  t.equal(new Set(upstreamTopics(gw)).size, 301, '301 distinct upstream subscriptions, none twice')
+  t.same(gw.sim.ws.subscriptions().map(c => c.topics.length).sort((x, y) => x - y), [1, 300], 'the first connection full, the second with one')
+  const last = `/market/ticker:${symbols[300]!}`
+  gw.sim.ws.publishRaw('spot', last, message(last, 1))
+  t.match(await b.waitFor(f => f.topic === last), { data: { n: 1 } }, 'the topic on the second connection is delivered')
+  t.notOk(a.frames.some(f => f.topic === last), 'only to its subscriber')
 })
 
 t.test('a client that never reads is cut off and cannot hold the others back', async t => {

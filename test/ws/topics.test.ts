@@ -8,7 +8,7 @@ t.test('multi-symbol topics expand to the single-symbol topics KuCoin pushes on'
   t.match(parseTopic('spot', '/market/level2:BTC-USDT'), { spec: { conflate: false } }, 'level2 is a delta stream')
   t.match(parseTopic('spot', '/market/candles:BTC-USDT_1min'), { topics: ['/market/candles:BTC-USDT_1min'] })
   t.match(parseTopic('spot', '/account/balance'), { spec: { private: true }, topics: ['/account/balance'] })
-  t.match(parseTopic('futures', '/contractMarket/tradeOrders'), { spec: { symbols: 'none', private: true } })
+  t.match(parseTopic('futures', '/contractMarket/tradeOrders'), { spec: { optionalArg: true, private: true }, topics: ['/contractMarket/tradeOrders'] })
   t.match(parseTopic('futures', '/contractMarket/tradeOrders:XBTUSDTM'), { spec: { symbols: 'many', private: true } })
 })
 

@@ -6,7 +6,8 @@ export interface TestSocket {
   ws: WebSocket
   frames: Array<Record<string, any>>
   send: (frame: object | string) => void
-  subscribe: (topic: string, id?: string) => Promise<Record<string, any>>
+  /** Sends a subscribe (privateChannel: true for private topics, as KuCoin wants) and waits for its ack or error. */
+  subscribe: (topic: string, id?: string, privateChannel?: boolean) => Promise<Record<string, any>>
   waitFor: (predicate: (frame: Record<string, any>) => boolean, timeoutMs?: number) => Promise<Record<string, any>>
   closed: Promise<{ code: number, reason: string }>
   close: () => void
@@ -48,8 +49,8 @@ export async function connect (gatewayUrl: string, market: 'spot' | 'futures' = 
     waitFor,
     closed,
     close: () => ws.close(),
-    subscribe: (topic, id = `s${nextId++}`) => {
-      send({ id, type: 'subscribe', topic, privateChannel: false, response: true })
+    subscribe: (topic, id = `s${nextId++}`, privateChannel = false) => {
+      send({ id, type: 'subscribe', topic, privateChannel, response: true })
       return waitFor(f => f.id === id && (f.type === 'ack' || f.type === 'error'))
     }
   }
