@@ -5,7 +5,7 @@
 // simulator (publishing from this process) and the clients, spread over
 // several processes (bench/clients.ts), share CPU 1.
 import { startSimulator } from '../src/simulator/index.js'
-import { canPin, pinSelf, startClientProcesses, startRole, stopAll, type ClientProcess, type Served } from './lib/processes.js'
+import { canPin, pinSelf, procStat, startClientProcesses, startRole, stopAll, type ClientProcess, type ProcStat, type Served } from './lib/processes.js'
 
 const TOPIC = '/market/ticker:BTC-USDT'
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10) / 2
@@ -25,15 +25,6 @@ const ROUNDS = Number(process.env.FANOUT_ROUNDS ?? 3)
 const PER_PROCESS = 250
 const MAX_PROCESSES = 8
 const SAMPLE_EVERY = 10
-
-interface ProcStat { cpuTicks: number, rssKb: number }
-
-async function procStat (pid: number): Promise<ProcStat> {
-  const { readFile } = await import('node:fs/promises')
-  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  return { cpuTicks: Number(stat[11]) + Number(stat[12]), rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 

@@ -7,11 +7,10 @@
 //      simulator publishing R frames/s: deliveries per second, latency
 //      (publish → receive), and the gateway's CPU.
 // The gateway runs alone on CPU 0; simulator, load and clients on CPU 1.
-import { readFile } from 'node:fs/promises'
 import WebSocket from 'ws'
 import { startSimulator } from '../src/simulator/index.js'
 import { maxThroughput, type Throughput } from './lib/load.js'
-import { pinSelf, startRole, stopAll, type Served } from './lib/processes.js'
+import { pinSelf, procStat, startRole, stopAll, type Served } from './lib/processes.js'
 
 const LEVEL1 = '/api/v1/market/orderbook/level1?symbol=BTC-USDT'
 const TICKER_QUERY = '{ spot { ticker(symbol: "BTC-USDT") { symbol sequence price size bestBid bestBidSize bestAsk bestAskSize time } } }'
@@ -19,11 +18,6 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const SUBSCRIBERS = Number(process.env.GRAPHQL_SUBSCRIBERS ?? 1000)
 const RATES = (process.env.GRAPHQL_RATES ?? '10,100').split(',').map(Number)
 const TOPIC = '/market/ticker:BTC-USDT'
-
-async function cpuTicks (pid: number): Promise<number> {
-  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
-  return Number(stat[11]) + Number(stat[12])
-}
 
 async function upstreamCalls (gateway: Served): Promise<number> {
   const res = await fetch(`${gateway.info.url}/__bench/graphql-upstream`)
@@ -122,7 +116,7 @@ async function deliveries (): Promise<string> {
     process.stderr.write(`  ${SUBSCRIBERS} subscribers at ${rate} msgs/s ...\n`)
     const subs = await connectSubscribers(gateway.info.url!, SUBSCRIBERS)
     await new Promise(resolve => setTimeout(resolve, 1000)) // the upstream subscription settles
-    const idle = await cpuTicks(pid)
+    const idle = (await procStat(pid)).cpuTicks
     const start = performance.now()
     let sent = 0
     while (performance.now() - start < window * 1000) {
@@ -131,7 +125,7 @@ async function deliveries (): Promise<string> {
       await new Promise(resolve => setTimeout(resolve, 1))
     }
     await new Promise(resolve => setTimeout(resolve, 1000))
-    const cpu = (await cpuTicks(pid)) - idle
+    const cpu = ((await procStat(pid)).cpuTicks) - idle
     for (const ws of subs.sockets) ws.terminate()
     subs.latencies.sort((a, b) => a - b)
     const pct = (q: number): number => subs.latencies[Math.floor(q * subs.latencies.length)] ?? NaN

@@ -70,3 +70,13 @@ export function stopAll (): void {
 }
 
 process.once('exit', stopAll)
+
+export interface ProcStat { cpuTicks: number, rssKb: number }
+
+/** A process's CPU (user + system, in clock ticks of 1/100 s) and resident memory, from /proc. */
+export async function procStat (pid: number): Promise<ProcStat> {
+  const { readFile } = await import('node:fs/promises')
+  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  return { cpuTicks: Number(stat[11]) + Number(stat[12]), rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) }
+}
