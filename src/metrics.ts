@@ -5,10 +5,11 @@
 // Hot paths only bump counters they already keep (the hub's, the upstream
 // connections'); those are read at scrape time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { Catalog, Endpoint, Market } from './kucoin/catalog.js'
+import type { Catalog, Market } from './kucoin/catalog.js'
 import type { UpstreamEvent } from './kucoin/client.js'
 import type { ServerClock } from './kucoin/clock.js'
 import { codeTable } from './kucoin/errors.js'
+import { findEndpoint } from './policy.js'
 import type { Feed } from './ws/feed.js'
 
 const MARKETS = ['spot', 'futures'] as const satisfies readonly Market[]
@@ -96,7 +97,7 @@ export class Metrics {
 
   /** The client's per-call report: duration, outcome, KuCoin code, rate-limit headers. */
   upstream (event: UpstreamEvent): void {
-    const endpoint = this.endpointOf(event.market, event.method, event.path, event.endpoint)
+    const endpoint = event.endpoint ?? findEndpoint(this.catalog, event.market, event.method, event.path)
     const template = endpoint?.path ?? 'unknown'
     this.upstreamDuration.observe({ market: event.market, endpoint: template, outcome: event.outcome }, event.seconds)
     if (event.code !== undefined && event.code !== '200000' && !event.code.startsWith('KGW_')) {
@@ -109,10 +110,6 @@ export class Metrics {
       if (limit !== undefined && Number.isFinite(Number(limit))) this.rateLimitLimit.set(labels, Number(limit))
       if (remaining !== undefined && Number.isFinite(Number(remaining))) this.rateLimitRemaining.set(labels, Number(remaining))
     }
-  }
-
-  private endpointOf (market: Market, method: string, path: string, known: Endpoint | undefined): Endpoint | undefined {
-    return known ?? this.catalog.find(market, method, path) ?? (market === 'spot' ? this.catalog.find('broker', method, path) : undefined)
   }
 
   private clockSeries (clocks: Record<Market, ServerClock>): void {

@@ -34,8 +34,8 @@ export function endpointKey (endpoint: Pick<Endpoint, 'method' | 'path'>): strin
   return `${endpoint.method} ${endpoint.path}`
 }
 
-/** Broker operations live on the spot host, so a spot path may be one of them. */
-function lookup (catalog: Catalog, market: Market, method: string, path: string): Endpoint | undefined {
+/** The catalog operation behind a path; broker operations live on the spot host, so a spot path may be one of them. */
+export function findEndpoint (catalog: Catalog, market: Market, method: string, path: string): Endpoint | undefined {
   return catalog.find(market, method, path) ?? (market === 'spot' ? catalog.find('broker', method, path) : undefined)
 }
 
@@ -50,7 +50,7 @@ export function decide (catalog: Catalog, options: PolicyOptions, market: Market
   if (write && !canonical.exact) {
     return { allow: false, reason: `writes must use a canonical path (no dot segments, encoded or doubled slashes, matrix parameters or trailing junk); this one resolves to ${canonical.path}` }
   }
-  const endpoint = lookup(catalog, market, method, canonical.path)
+  const endpoint = findEndpoint(catalog, market, method, canonical.path)
   if (!endpoint) {
     // New KuCoin reads still work (signed when we can, KuCoin ignores a signature on public data);
     // an unknown write could move money, so it is refused.

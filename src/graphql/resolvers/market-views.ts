@@ -28,34 +28,30 @@ export function orderBook (data: Json, symbol: string, market: Market): OrderBoo
   }
 }
 
-/** Spot rows: [start s, open, close, high, low, volume, turnover]. */
-export function spotCandle (row: unknown): Candle {
-  const [time, open, close, high, low, volume, turnover] = list(row, 'spot')
-  const m = 'spot'
+interface CandleFields { open: unknown, close: unknown, high: unknown, low: unknown, volume: unknown, turnover: unknown }
+
+function candle (market: Market, time: number | null, f: CandleFields): Candle {
   return {
-    time: need(fromSeconds(time), m, 'a candle time'),
-    open: need(dec(open), m, 'a candle open'),
-    close: need(dec(close), m, 'a candle close'),
-    high: need(dec(high), m, 'a candle high'),
-    low: need(dec(low), m, 'a candle low'),
-    volume: need(dec(volume), m, 'a candle volume'),
-    turnover: dec(turnover)
+    time: need(time, market, 'a candle time'),
+    open: need(dec(f.open), market, 'a candle open'),
+    close: need(dec(f.close), market, 'a candle close'),
+    high: need(dec(f.high), market, 'a candle high'),
+    low: need(dec(f.low), market, 'a candle low'),
+    volume: need(dec(f.volume), market, 'a candle volume'),
+    turnover: dec(f.turnover)
   }
 }
 
-/** Futures rows: [start ms, open, high, low, close, volume, turnover?]. */
+/** Spot rows: [start s, open, close, high, low, volume, turnover]. */
+export function spotCandle (row: unknown): Candle {
+  const [time, open, close, high, low, volume, turnover] = list(row, 'spot')
+  return candle('spot', fromSeconds(time), { open, close, high, low, volume, turnover })
+}
+
+/** Futures rows: [start ms, open, high, low, close, volume, turnover?]. The column order differs from spot. */
 export function futuresCandle (row: unknown): Candle {
   const [time, open, high, low, close, volume, turnover] = list(row, 'futures')
-  const m = 'futures'
-  return {
-    time: need(fromMillis(time), m, 'a candle time'),
-    open: need(dec(open), m, 'a candle open'),
-    close: need(dec(close), m, 'a candle close'),
-    high: need(dec(high), m, 'a candle high'),
-    low: need(dec(low), m, 'a candle low'),
-    volume: need(dec(volume), m, 'a candle volume'),
-    turnover: dec(turnover)
-  }
+  return candle('futures', fromMillis(time), { open, close, high, low, volume, turnover })
 }
 
 /** A trade from REST history or a match/execution push; times are nanoseconds. */
