@@ -5,15 +5,10 @@
 //
 // Usage: tsx scripts/gen-catalog.ts [--check] [--spec <dir>]
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
-import { join, dirname } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { root, specArgs } from './lib/args.js'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const args = process.argv.slice(2)
-const check = args.includes('--check')
-const specArg = args.indexOf('--spec')
-const specDir = specArg >= 0 ? args[specArg + 1]! : join(root, '..', 'shared', 'kucoin', 'spec')
-const apiDir = join(specDir, 'rest', 'api')
+const { check, apiDir } = specArgs()
 
 const CATALOG_OUT = join(root, 'src', 'kucoin', 'catalog.generated.ts')
 const EXAMPLES_OUT = join(root, 'src', 'simulator', 'examples.generated.ts')

@@ -7,19 +7,14 @@
 //
 // Usage: tsx scripts/gen-openapi.ts [--check] [--spec <dir>]
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { root, specArgs } from './lib/args.js'
 import { parse, stringify } from 'yaml'
 import { ERROR_KINDS, PROBLEM_TYPE_PREFIX } from '../src/errors.js'
 import { Catalog, type Endpoint, type Market } from '../src/kucoin/catalog.js'
 import { decide } from '../src/policy.js'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const args = process.argv.slice(2)
-const check = args.includes('--check')
-const specArg = args.indexOf('--spec')
-const specDir = specArg >= 0 ? args[specArg + 1]! : join(root, '..', 'shared', 'kucoin', 'spec')
-const apiDir = join(specDir, 'rest', 'api')
+const { check, apiDir } = specArgs()
 const OUT = join(root, 'openapi.yaml')
 
 type Json = Record<string, unknown>
