@@ -11,7 +11,7 @@ import { root, specArgs } from './lib/args.js'
 const { check, apiDir } = specArgs()
 
 const CATALOG_OUT = join(root, 'src', 'kucoin', 'catalog.generated.ts')
-const EXAMPLES_OUT = join(root, 'src', 'simulator', 'examples.generated.ts')
+const EXAMPLES_OUT = join(root, 'src', 'simulator', 'rest', 'examples.generated.ts')
 
 interface Operation {
   'x-domain'?: string

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { SyntheticMarket } from '../../src/simulator/market.js'
-import type { BookChange } from '../../src/simulator/market.js'
+import { SyntheticMarket } from '../../src/simulator/engine/market.js'
+import type { BookChange } from '../../src/simulator/engine/market.js'
 
 t.test('level changes replay a snapshot into the next one', async t => {
   const start = 1_700_000_000_000

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { SPEC_EXAMPLES } from '../../src/simulator/examples.generated.js'
+import { SPEC_EXAMPLES } from '../../src/simulator/rest/examples.generated.js'
 import { call, signed, simulator } from './fixtures/sim-client.js'
 
 t.test('spot market data', async t => {

@@ -1,0 +1,37 @@
+// Everything one simulator instance owns; route handlers reach it through
+// their context, so parallel simulators never share state.
+import type { Market } from '../../kucoin/catalog.js'
+import type { FuturesAccount } from './futures-account.js'
+import type { SyntheticMarket } from './market.js'
+import type { SpotAccount } from './spot-account.js'
+import type { SimKey } from '../types.js'
+
+export class Clock {
+  constructor (public offsetMs: number) {}
+
+  now (): number {
+    return Date.now() + this.offsetMs
+  }
+}
+
+export interface IssuedToken {
+  market: Market
+  /** The signing key of a bullet-private token. */
+  key: SimKey | undefined
+  private: boolean
+  /** Simulator clock at issue. */
+  issuedAt: number
+}
+
+export interface SimState {
+  clock: Clock
+  market: SyntheticMarket
+  spotAccount: SpotAccount
+  futuresAccount: FuturesAccount
+  /** Issued WebSocket tokens, for the WebSocket half to validate. */
+  tokens: Map<string, IssuedToken>
+  /** `ws://host:port/` of each host, for bullet responses. */
+  wsEndpoints: { spot: string, futures: string }
+  /** `pingInterval` / `pingTimeout` the bullet responses advertise. */
+  wsPing: { interval: number, timeout: number }
+}

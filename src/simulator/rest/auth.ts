@@ -1,0 +1,71 @@
+// Verification of KuCoin's signed-request headers, in the order recommended by
+// PROTOCOL §1.7. Each failure throws the SimError KuCoin would answer with.
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Endpoint } from '../../kucoin/catalog.js'
+import { hmacBase64, passphraseHeader, prehash, signedPath } from '../../kucoin/signer.js'
+import { SimError } from './errors.js'
+import type { SimKey } from '../types.js'
+
+export interface SignedRequest {
+  method: string
+  path: string
+  /** The query exactly as received, without `?`. */
+  rawQuery: string
+  body: string
+  headers: IncomingHttpHeaders
+}
+
+export interface AuthPolicy {
+  windowMs: number
+  querySigning: 'decoded' | 'decoded-or-raw'
+}
+
+interface KeyEntry { key: SimKey, passphrase: string }
+
+/** The accepted keys, with each key's expected passphrase header computed once. */
+export class KeyRing {
+  private readonly entries = new Map<string, KeyEntry>()
+
+  constructor (keys: readonly SimKey[]) {
+    for (const key of keys) this.entries.set(key.key, { key, passphrase: passphraseHeader(key) })
+  }
+
+  get (key: string): KeyEntry | undefined {
+    return this.entries.get(key)
+  }
+}
+
+function header (headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name]
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+function signatureMatches (request: SignedRequest, timestamp: string, secret: string, sign: string, policy: AuthPolicy): boolean {
+  const decoded = signedPath(request.path, request.rawQuery, 'decoded')
+  if (hmacBase64(secret, prehash(timestamp, request.method, decoded, request.body)) === sign) return true
+  if (policy.querySigning === 'decoded') return false
+  const raw = signedPath(request.path, request.rawQuery, 'raw')
+  return raw !== decoded && hmacBase64(secret, prehash(timestamp, request.method, raw, request.body)) === sign
+}
+
+/**
+ * Returns the verified key or throws. A missing KC-API-KEY-VERSION counts as
+ * version 1, the only version that predates the header.
+ */
+export function authenticate (request: SignedRequest, endpoint: Endpoint, ring: KeyRing, now: number, policy: AuthPolicy): SimKey {
+  const { headers } = request
+  const apiKey = header(headers, 'kc-api-key')
+  const sign = header(headers, 'kc-api-sign')
+  const timestamp = header(headers, 'kc-api-timestamp')
+  const passphrase = header(headers, 'kc-api-passphrase')
+  if (apiKey === undefined || sign === undefined || timestamp === undefined || passphrase === undefined) throw new SimError('400001')
+  if (!/^\d{1,16}$/.test(timestamp) || Math.abs(Number(timestamp) - now) >= policy.windowMs) throw new SimError('400002')
+  const entry = ring.get(apiKey)
+  if (entry === undefined) throw new SimError('400003')
+  if (passphrase !== entry.passphrase) throw new SimError('400004')
+  if (!signatureMatches(request, timestamp, entry.key.secret, sign, policy)) throw new SimError('400005')
+  const needed = endpoint.permission === null || endpoint.permission === 'General' ? ['General'] : ['General', endpoint.permission]
+  if (!needed.every(p => entry.key.permissions.includes(p))) throw new SimError('400007')
+  if ((header(headers, 'kc-api-key-version') ?? '1') !== String(entry.key.version)) throw new SimError('400009')
+  return entry.key
+}

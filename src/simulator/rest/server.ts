@@ -1,0 +1,112 @@
+// The request pipeline shared by both hosts: record → fault → route → auth →
+// rate limit → body → handler. Kept allocation-light because the benchmark
+// compares the gateway with hitting this server directly.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Catalog, Endpoint, Market } from '../../kucoin/catalog.js'
+import { authenticate } from './auth.js'
+import type { AuthPolicy, KeyRing } from './auth.js'
+import { SimError, spotParam } from './errors.js'
+import type { FaultList } from './faults.js'
+import { performFault } from './faults.js'
+import { envelope, readBody, send, sendError } from './http.js'
+import type { RateLimiter } from './rate-limit.js'
+import { RawJson, pathParams, routeKey } from './routes.js'
+import type { RouteTable } from './routes.js'
+import { SPEC_EXAMPLES } from './examples.generated.js'
+import type { SimState } from '../engine/state.js'
+import type { RecordedRequest } from '../types.js'
+
+const MAX_RECORDED = 1000
+
+export class RequestLog {
+  readonly entries: RecordedRequest[] = []
+
+  record (entry: RecordedRequest): void {
+    this.entries.push(entry)
+    if (this.entries.length > MAX_RECORDED) this.entries.shift()
+  }
+
+  clear (): void {
+    this.entries.length = 0
+  }
+}
+
+export interface ServerDeps {
+  state: SimState
+  catalog: Catalog
+  routes: RouteTable
+  ring: KeyRing
+  limiter: RateLimiter
+  faults: FaultList
+  log: RequestLog
+  policy: AuthPolicy
+  /** A timer the simulator clears on close. */
+  sleep: (ms: number) => Promise<void>
+}
+
+interface Incoming { market: Market, method: string, path: string, rawQuery: string, body: string, req: IncomingMessage }
+
+/** The spot host also answers the broker API, which has no host of its own here. */
+function findEndpoint (catalog: Catalog, market: Market, method: string, path: string): Endpoint | undefined {
+  return catalog.find(market, method, path) ?? (market === 'spot' ? catalog.find('broker', method, path) : undefined)
+}
+
+/** JSON bodies are required to be `application/json` objects (415000 / 400100 otherwise). */
+function parseBody (incoming: Incoming): Record<string, unknown> {
+  if (incoming.body === '' || incoming.method === 'GET' || incoming.method === 'HEAD') return {}
+  if (!(incoming.req.headers['content-type'] ?? '').toLowerCase().includes('application/json')) throw new SimError('415000')
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(incoming.body)
+  } catch {
+    throw spotParam('Invalid request body: malformed JSON')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw spotParam('Invalid request body: a JSON object is expected')
+  return parsed as Record<string, unknown>
+}
+
+function execute (deps: ServerDeps, incoming: Incoming, endpoint: Endpoint, res: ServerResponse): void {
+  let rateHeaders: Record<string, string> | undefined
+  try {
+    const now = deps.state.clock.now()
+    const key = endpoint.channel === 'private'
+      ? authenticate({ ...incoming, headers: incoming.req.headers }, endpoint, deps.ring, now, deps.policy)
+      : undefined
+    const identity = key?.key ?? incoming.req.socket.remoteAddress ?? 'unknown'
+    const verdict = deps.limiter.charge(endpoint.pool, identity, endpoint.weight ?? 1, Date.now())
+    rateHeaders = verdict.headers
+    if (!verdict.ok) throw new SimError('429000')
+    const body = parseBody(incoming)
+    const id = routeKey(endpoint.market, endpoint.method, endpoint.path)
+    const handler = deps.routes.get(id)
+    deps.state.market.advance(now)
+    const result = handler === undefined
+      ? new RawJson(SPEC_EXAMPLES[id] ?? envelope(null))
+      : handler({ endpoint, params: pathParams(endpoint.path, incoming.path), query: new URLSearchParams(incoming.rawQuery), body, key, now, state: deps.state })
+    send(res, 200, result instanceof RawJson ? result.text : envelope(result), rateHeaders)
+  } catch (error) {
+    sendError(res, error instanceof SimError ? error : new SimError('500000', String(error)), rateHeaders)
+  }
+}
+
+async function handle (deps: ServerDeps, market: Market, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req)
+  const url = req.url ?? '/'
+  const method = req.method ?? 'GET'
+  deps.log.record({ market, method, url, headers: req.headers, body, at: deps.state.clock.now() })
+  const q = url.indexOf('?')
+  const path = q < 0 ? url : url.slice(0, q)
+  const fault = deps.faults.match(market, method, path)
+  if (fault !== undefined && fault.kind !== 'delay') return performFault(fault, req, res)
+  if (fault !== undefined) await deps.sleep(fault.ms)
+  const endpoint = findEndpoint(deps.catalog, market, method, path)
+  if (endpoint === undefined) return sendError(res, new SimError('404000'))
+  execute(deps, { market, method, path, rawQuery: q < 0 ? '' : url.slice(q + 1), body, req }, endpoint, res)
+}
+
+/** The request listener of one host. */
+export function requestListener (deps: ServerDeps, market: Market): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(deps, market, req, res).catch(() => { req.socket.destroy() })
+  }
+}
