@@ -7,7 +7,7 @@ import type { Config } from '../config.js'
 import { GatewayError } from '../errors.js'
 import type { Endpoint, Market } from './catalog.js'
 import { ServerClock } from './clock.js'
-import { readEnvelope, type EnvelopeResponse } from './envelope.js'
+import { collectBody, readEnvelope, type EnvelopeResponse } from './envelope.js'
 import { transportError } from './errors.js'
 import { passphraseHeader, signRequest, signedPath, type Credentials, type QuerySigning } from './signer.js'
 
@@ -146,10 +146,8 @@ export class KucoinClient {
     } catch (error) {
       throw transportError(req.market, error)
     }
-    const length = res.headers['content-length']
     try {
-      return await readEnvelope(req.market, res.statusCode, pickResponseHeaders(res.headers), res.body,
-        typeof length === 'string' ? Number(length) : undefined, this.maxBuffered)
+      return await readEnvelope(req.market, res.statusCode, pickResponseHeaders(res.headers), res.body, this.maxBuffered)
     } catch (error) {
       if (!res.body.readableEnded) res.body.on('error', () => {}).destroy()
       throw transportError(req.market, error)
@@ -166,7 +164,7 @@ export class KucoinClient {
   /** A call whose `data` the gateway needs itself (server time, bullet tokens, GraphQL); `body` is sent as JSON. */
   async data<T> (market: Market, method: 'GET' | 'POST' | 'DELETE', path: string, options: { query?: string, signed?: boolean, body?: Buffer } = {}): Promise<T> {
     const res = await this.request({ market, method, path, query: options.query ?? '', body: options.body, headers: { accept: 'application/json' }, signed: options.signed === true })
-    const body = Buffer.isBuffer(res.body) ? res.body : await collect(res.body)
+    const body = await collectBody(market, res.body, this.maxBuffered)
     try {
       return (JSON.parse(body.toString('utf8')) as { data: T }).data
     } catch (error) {
@@ -190,10 +188,4 @@ export class KucoinClient {
     for (const clock of Object.values(this.clocks)) clock.stop()
     await Promise.all(Object.values(this.pools).map(pool => pool.close()))
   }
-}
-
-async function collect (stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks)
 }

@@ -1,8 +1,17 @@
-// Checks KuCoin's `{"code":"200000",...}` envelope without parsing a large
-// body. KuCoin writes `code` first, so the first chunk normally decides: a
-// success streams through untouched, anything else (small error bodies, or an
-// envelope with `code` elsewhere) is read whole and parsed.
-import type { Readable } from 'node:stream'
+// Checks KuCoin's `{"code":"200000",...}` envelope without holding a large
+// body. The body is read through one async iterator and nothing is ever put
+// back: chunks read to decide are kept in an array and, when the body is too
+// large to buffer, re-emitted ahead of the rest of the same iterator. That
+// holds for every valid framing (Content-Length, chunked, close-delimited)
+// and any chunk split, down to one byte per chunk.
+//
+// - A body that ends within SMALL_BODY_BYTES is buffered and parsed: a
+//   success that is truncated or not JSON is a typed 502, never a 200.
+// - A larger body whose first bytes carry a success code streams through; a
+//   cut after the status line is passed on as a cut.
+// - Anything else (errors, an envelope with `code` elsewhere) is read whole,
+//   up to maxBuffered, and parsed.
+import { Readable } from 'node:stream'
 import type { Market } from './catalog.js'
 import { GatewayError } from '../errors.js'
 import { badBodyError, envelopeError, isSuccessCode } from './errors.js'
@@ -15,50 +24,53 @@ export interface EnvelopeResponse {
   body: Buffer | Readable
 }
 
-/** Bodies up to this size are buffered; larger ones stream. */
-const SMALL_BODY_BYTES = 64 * 1024
+/** Bodies that end within this size are buffered and checked whole; larger ones stream. */
+export const SMALL_BODY_BYTES = 64 * 1024
+
+/** Enough of a body's start to find a leading `"code":"…"` behind any whitespace. */
+const HEAD_BYTES = 64
 
 const LEADING_CODE = /^\s*\{\s*"code"\s*:\s*"(\d+)"/
 
 /** The envelope code when the body starts with it, else undefined. */
-export function leadingCode (chunk: Buffer): string | undefined {
-  return LEADING_CODE.exec(chunk.toString('latin1', 0, Math.min(chunk.length, 64)))?.[1]
+export function leadingCode (head: Buffer): string | undefined {
+  return LEADING_CODE.exec(head.toString('latin1', 0, Math.min(head.length, HEAD_BYTES)))?.[1]
 }
 
 function isJson (contentType: string): boolean {
   return /[/+]json\b/i.test(contentType)
 }
 
-/** Resolves with whatever is buffered once the stream has data, or null at its end. */
-function firstChunk (stream: Readable): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const done = (result: Buffer | null, error?: Error): void => {
-      stream.off('readable', onReadable).off('end', onEnd).off('error', onError)
-      if (error) reject(error)
-      else resolve(result)
+type Chunks = AsyncIterator<Buffer>
+
+/** The chunks read so far and whether the body has ended. */
+interface Taken { chunks: Buffer[], size: number, ended: boolean }
+
+/** Reads from `it` until `size` reaches `atLeast` or the body ends. */
+async function take (it: Chunks, taken: Taken, atLeast: number): Promise<Taken> {
+  while (!taken.ended && taken.size < atLeast) {
+    const next = await it.next()
+    if (next.done === true) taken.ended = true
+    else {
+      taken.chunks.push(next.value)
+      taken.size += next.value.length
     }
-    const onReadable = (): void => {
-      const chunk = stream.read() as Buffer | null
-      if (chunk !== null) done(chunk)
-    }
-    const onEnd = (): void => done(null)
-    const onError = (error: Error): void => done(null, error)
-    stream.on('readable', onReadable).once('end', onEnd).once('error', onError)
-  })
+  }
+  return taken
 }
 
-async function readRest (stream: Readable, first: Buffer | null, limit: number): Promise<Buffer | undefined> {
-  const chunks = first ? [first] : []
-  let size = first?.length ?? 0
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length
-    if (size > limit) {
-      stream.destroy()
-      return undefined
+/** The chunks already read, then the rest of the same iterator: no byte is read twice or lost. */
+function rejoin (taken: Taken, it: Chunks): Readable {
+  async function * all (): AsyncGenerator<Buffer> {
+    try {
+      yield * taken.chunks
+      taken.chunks = []
+      for (let next = await it.next(); next.done !== true; next = await it.next()) yield next.value
+    } finally {
+      await it.return?.()
     }
-    chunks.push(chunk as Buffer)
   }
-  return Buffer.concat(chunks, size)
+  return Readable.from(all(), { objectMode: false })
 }
 
 function parseEnvelope (body: Buffer): { code: string, msg: string } | undefined {
@@ -73,38 +85,58 @@ function parseEnvelope (body: Buffer): { code: string, msg: string } | undefined
   }
 }
 
+/** A whole body: a success passes on as these bytes, anything else is the error it stands for. */
+function judgeWhole (market: Market, status: number, headers: Record<string, string>, whole: Buffer): EnvelopeResponse {
+  const envelope = parseEnvelope(whole)
+  if (!envelope) {
+    throw new GatewayError('upstream-bad-response', { market, headers, detail: `KuCoin answered HTTP ${status} with a JSON body that is truncated or invalid (${whole.length} bytes)` })
+  }
+  if (isSuccessCode(envelope.code)) return { status, headers, code: envelope.code, body: whole }
+  throw envelopeError(market, status, envelope.code, envelope.msg, headers)
+}
+
 /**
- * Turns an upstream response into a pass-through success, or throws the
- * GatewayError it stands for. `headers` are the ones worth passing on.
+ * Turns an upstream response body (already decoded) into a pass-through
+ * success, or throws the GatewayError it stands for. `headers` are the ones
+ * worth passing on. The caller destroys `body` if this throws.
  */
 export async function readEnvelope (
-  market: Market, status: number, headers: Record<string, string>, body: Readable, contentLength: number | undefined, maxBuffered: number
+  market: Market, status: number, headers: Record<string, string>, body: AsyncIterable<Buffer>, maxBuffered: number
 ): Promise<EnvelopeResponse> {
+  const it = body[Symbol.asyncIterator]()
   const contentType = headers['content-type'] ?? ''
   if (!isJson(contentType)) {
     // Read a little of it (an error page is small) so the connection can be reused.
-    await readRest(body, null, 64 * 1024)
+    await take(it, { chunks: [], size: 0, ended: false }, SMALL_BODY_BYTES)
     throw badBodyError(market, status, contentType, headers)
   }
-  const first = await firstChunk(body)
-  const code = first ? leadingCode(first) : undefined
-  if (first && code !== undefined && isSuccessCode(code)) {
-    if (contentLength === first.length) {
-      body.resume() // drain the end so the connection goes back to the pool
-      return { status, headers, code, body: first }
-    }
-    // A small body is read whole before answering, so a cut-off one is still a
-    // clean 502; a large one streams, and a cut is passed on as a cut.
-    if (contentLength !== undefined && contentLength <= SMALL_BODY_BYTES) {
-      return { status, headers, code, body: (await readRest(body, first, contentLength))! }
-    }
-    body.unshift(first)
-    return { status, headers, code, body }
+  const taken = await take(it, { chunks: [], size: 0, ended: false }, HEAD_BYTES)
+  if (taken.ended) return judgeWhole(market, status, headers, Buffer.concat(taken.chunks, taken.size))
+  const code = leadingCode(Buffer.concat(taken.chunks, taken.size))
+  if (code !== undefined && isSuccessCode(code)) {
+    await take(it, taken, SMALL_BODY_BYTES + 1)
+    if (taken.ended) return judgeWhole(market, status, headers, Buffer.concat(taken.chunks, taken.size))
+    return { status, headers, code, body: rejoin(taken, it) }
   }
-  const whole = await readRest(body, first, maxBuffered)
-  if (!whole) throw new GatewayError('upstream-bad-response', { market, headers, detail: `KuCoin body over ${maxBuffered} bytes without a leading envelope code` })
-  const envelope = parseEnvelope(whole)
-  if (!envelope) throw badBodyError(market, status, contentType, headers)
-  if (isSuccessCode(envelope.code)) return { status, headers, code: envelope.code, body: whole }
-  throw envelopeError(market, status, envelope.code, envelope.msg, headers)
+  await take(it, taken, maxBuffered + 1)
+  if (!taken.ended) {
+    throw new GatewayError('upstream-bad-response', { market, headers, detail: `KuCoin body over ${maxBuffered} bytes without a leading envelope code` })
+  }
+  return judgeWhole(market, status, headers, Buffer.concat(taken.chunks, taken.size))
+}
+
+/** The whole of a success body, refusing more than `limit` bytes. */
+export async function collectBody (market: Market, body: Buffer | Readable, limit: number): Promise<Buffer> {
+  if (Buffer.isBuffer(body)) return body
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length
+    if (size > limit) {
+      body.destroy()
+      throw new GatewayError('upstream-bad-response', { market, detail: `KuCoin answer over ${limit} bytes (KGW_UPSTREAM_MAX_BUFFERED_BYTES)` })
+    }
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks, size)
 }
