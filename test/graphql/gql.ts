@@ -42,6 +42,8 @@ export async function subscriber (gw: Gateway, payload: Record<string, unknown> 
       else if (msg.type === 'next') next.set(msg.id!, [...(next.get(msg.id!) ?? []), msg.payload])
       else if (msg.type === 'error') errors.set(msg.id!, msg.payload)
     })
+    // graphql-transport-ws refuses a connection by closing it (4403 Forbidden).
+    ws.on('close', (code, reason) => reject(new Error(`closed ${code} ${reason.toString()}`)))
   })
   await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
   ws.send(JSON.stringify({ type: 'connection_init', payload }))
