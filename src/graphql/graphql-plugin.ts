@@ -78,7 +78,7 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
     resolvers: Subscription,
     privateFields: PRIVATE_SUBSCRIPTIONS,
     access,
-    limits: { ...config.ws, maxSubscriptions: config.ws.maxTopicsPerClient, initTimeoutMs: 10_000 },
+    limits: { ...config.ws, maxSubscriptions: config.ws.maxTopicsPerClient, initTimeoutMs: 3000 },
     stats: streams,
     metrics
   })
