@@ -3,12 +3,12 @@
 // frame reader (an independent RFC 6455 implementation).
 import t from 'tap'
 import type { EventEmitter } from 'node:events'
-import WebSocket from 'ws'
+import * as ws from 'ws'
 import { textFrame } from '../../../src/graphql/live/connection.js'
 import { dialectOf, isInvalid, parseClientMessage, resultPrefix, type ClientMessage, type InvalidMessage } from '../../../src/graphql/live/protocol.js'
 
 // ws's frame reader (not in its type definitions, but part of its exports).
-const { Receiver } = WebSocket as unknown as { Receiver: new () => EventEmitter & { write: (chunk: Buffer) => void } }
+const { Receiver } = ws as unknown as { Receiver: new () => EventEmitter & { write: (chunk: Buffer) => void } }
 
 const transport = dialectOf('graphql-transport-ws')!
 const legacy = dialectOf('graphql-ws')!
