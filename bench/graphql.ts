@@ -34,7 +34,7 @@ async function upstreamCalls (gateway: Served): Promise<number> {
   return ((await res.json()) as { calls: number }).calls
 }
 
-interface Row { name: string, result: Throughput, kucoinCallsPerRequest?: number, generatorCpu: number, simulatorCpu: number }
+interface Row { name: string, result: Throughput, kucoinCallsPerRequest?: number, generatorCpu: number, simulatorCpu: number, gatewayUsPerRequest: number }
 
 /** Max throughput of one URL, with the CPU of this process (autocannon) and of the simulator over the measured run. */
 async function measure (name: string, url: string, simulator: Served, gateway: Served, request?: RequestShape): Promise<Row> {
@@ -42,6 +42,7 @@ async function measure (name: string, url: string, simulator: Served, gateway: S
   let before = 0
   let cpu = process.cpuUsage()
   let sim = 0
+  let gw = 0
   let started = 0
   const result = await maxThroughput(url, {
     seconds,
@@ -49,6 +50,7 @@ async function measure (name: string, url: string, simulator: Served, gateway: S
     afterWarmup: async () => {
       if (request) before = await upstreamCalls(gateway)
       sim = (await procStat(simulator.child.pid!)).cpuTicks
+      gw = (await procStat(gateway.child.pid!)).cpuTicks
       cpu = process.cpuUsage()
       started = performance.now()
     }
@@ -56,9 +58,10 @@ async function measure (name: string, url: string, simulator: Served, gateway: S
   const elapsed = (performance.now() - started) / 1000
   const used = process.cpuUsage(cpu)
   const simulatorCpu = ((await procStat(simulator.child.pid!)).cpuTicks - sim) / 100 / elapsed
+  const gatewayUsPerRequest = ((await procStat(gateway.child.pid!)).cpuTicks - gw) * 10_000 / Math.max(1, result.total)
   const calls = request ? (await upstreamCalls(gateway)) - before : undefined
   process.stderr.write(` ${result.rps} req/s\n`)
-  return { name, result, kucoinCallsPerRequest: calls === undefined ? undefined : calls / result.total, generatorCpu: (used.user + used.system) / 1e6 / elapsed, simulatorCpu }
+  return { name, result, kucoinCallsPerRequest: calls === undefined ? undefined : calls / result.total, generatorCpu: (used.user + used.system) / 1e6 / elapsed, simulatorCpu, gatewayUsPerRequest }
 }
 
 async function throughput (): Promise<string> {
@@ -88,15 +91,15 @@ async function throughput (): Promise<string> {
     ? 'not printed: a side had errors or non-2xx answers'
     : saturated(uncached) || saturated(rest)
       ? 'not printed: the generator\'s core was saturated'
-      : `**${ratio(uncached)}×** (target ≥ 0.8)`
+      : `**${ratio(uncached)}×** in req/s (target ≥ 0.8); in gateway CPU per request, REST ÷ GraphQL = ${(rest.gatewayUsPerRequest / uncached.gatewayUsPerRequest).toFixed(2)}×`
   return [
     `\`POST /graphql\` \`${TICKER_QUERY}\` against \`GET /spot${LEVEL1}\` (the same KuCoin call), 50 connections, ${seconds} s after a 3 s warm-up. ` +
       'Generator: autocannon (this process) and the simulator, both on CPU 1.',
     '',
-    '| path | req/s | ÷ REST | p50 ms | p99 ms | KuCoin calls per request | errors/non-2xx | generator CPU (autocannon + simulator) |',
-    '|---|---|---|---|---|---|---|---|',
+    '| path | req/s | ÷ REST | p50 ms | p99 ms | KuCoin calls per request | errors/non-2xx | gateway CPU µs per request | generator CPU (autocannon + simulator) |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows.map(row => `| ${row.name} | ${row.result.rps} | ${ratio(row)}× | ${row.result.p50Ms} | ${row.result.p99Ms} | ` +
-      `${row.kucoinCallsPerRequest === undefined ? '1' : row.kucoinCallsPerRequest.toFixed(3)} | ${row.result.errors}/${row.result.non2xx} | ` +
+      `${row.kucoinCallsPerRequest === undefined ? '1' : row.kucoinCallsPerRequest.toFixed(3)} | ${row.result.errors}/${row.result.non2xx} | ${Math.round(row.gatewayUsPerRequest)} | ` +
       `${Math.round(row.generatorCpu * 100)}% + ${Math.round(row.simulatorCpu * 100)}% |`),
     '',
     `- The uncached ticker query ÷ the REST pass-through: ${verdict}`

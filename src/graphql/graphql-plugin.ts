@@ -6,7 +6,7 @@
 // one place (context.ts) for HTTP and WebSocket alike.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius'
+import mercurius, { type IResolvers } from 'mercurius'
 import type { Access as TokenAccess } from '../access.js'
 import type { Config } from '../config.js'
 import type { Metrics } from '../metrics.js'
@@ -18,7 +18,7 @@ import { formatErrors } from './errors.js'
 import { countRejected, observeGraphql } from './observe.js'
 import { newStreamStats, type StreamStats } from './hub-stream.js'
 import { serveSubscriptions } from './live/serve.js'
-import { buildLoaders, buildResolvers } from './resolvers/index.js'
+import { buildResolvers } from './resolvers/index.js'
 import { PRIVATE_SUBSCRIPTIONS } from './resolvers/subscriptions.js'
 import { loadSdl } from './schema.js'
 import { Upstream } from './upstream.js'
@@ -61,7 +61,6 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
   await app.register(mercurius, {
     schema: loadSdl(),
     resolvers: resolvers as unknown as IResolvers,
-    loaders: buildLoaders(upstream) as unknown as MercuriusLoaders,
     path: '/graphql',
     graphiql: true,
     // Compile a query to JS on its second use: the hot dashboard queries repeat.
