@@ -17,6 +17,7 @@ import { accessFor, type AccessOptions } from './context.js'
 import { formatErrors } from './errors.js'
 import { countRejected, observeGraphql } from './observe.js'
 import { newStreamStats, type StreamStats } from './hub-stream.js'
+import { subscriptionsOverHttp } from './live/operation.js'
 import { serveSubscriptions } from './live/serve.js'
 import { buildResolvers } from './resolvers/index.js'
 import { PRIVATE_SUBSCRIPTIONS } from './resolvers/subscriptions.js'
@@ -66,6 +67,7 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
     // Compile a query to JS on its second use: the hot dashboard queries repeat.
     jit: 1,
     context: request => ({ access: accessFor(request.headers, access) }),
+    validationRules: [subscriptionsOverHttp],
     errorFormatter: ((execution: Parameters<typeof formatErrors>[0], context: Parameters<typeof formatErrors>[1]) => {
       countRejected(metrics, context, execution.errors)
       return formatErrors(execution, context)

@@ -7,7 +7,7 @@
 // the scope set always, and the caller itself for the account's own streams.
 import {
   GraphQLError, Kind, getOperationAST, getVariableValues, parse, print, validate,
-  type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type SelectionSetNode
+  type ASTVisitor, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type SelectionSetNode, type ValidationContext
 } from 'graphql'
 import { LRUCache } from 'lru-cache'
 import { stringify } from 'safe-stable-stringify'
@@ -40,6 +40,15 @@ export interface OperationOptions {
 }
 
 const NOT_A_SUBSCRIPTION = 'only subscriptions run over WebSocket; send queries and mutations to POST /graphql'
+
+/** A validation rule for HTTP (mercurius): a subscription there is a bad request, not an execution. */
+export function subscriptionsOverHttp (context: ValidationContext): ASTVisitor {
+  return {
+    OperationDefinition (node) {
+      if (node.operation === 'subscription') context.reportError(new GraphQLError('subscriptions run over graphql-ws: open a WebSocket to /graphql', { nodes: node }))
+    }
+  }
+}
 
 export class Operations {
   private readonly parsed: LRUCache<string, Parsed>

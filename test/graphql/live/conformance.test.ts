@@ -151,3 +151,10 @@ t.test('legacy graphql-ws: subscriptions-transport-ws\'s client subscribes, gets
   await until(() => denials.length === 1, 5000, 'the connection_error')
   t.match(denials[0], { message: 'Forbidden' })
 })
+
+t.test('a subscription over HTTP is a bad request that says where to go', async t => {
+  const gw = await startGateway(t, { key: 'none' })
+  const res = await gw.call('POST', '/graphql', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: TICKER }) })
+  t.equal(res.status, 400)
+  t.match(res.json(), { data: null, errors: [{ message: /open a WebSocket to \/graphql/, extensions: { type: 'urn:kgw:bad-request' } }] })
+})
