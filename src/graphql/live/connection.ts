@@ -7,6 +7,7 @@
 import type { Writable } from 'node:stream'
 import { GraphQLError, type GraphQLFormattedError } from 'graphql'
 import { WebSocket } from 'ws'
+import { allocTextFrame } from '../../ws/text-frame.js'
 import { acceptConnection, type AccessOptions, type GraphQLContext } from '../context.js'
 import type { StreamStats } from '../hub-stream.js'
 import type { Groups } from './group.js'
@@ -57,25 +58,13 @@ function sinkOf (socket: WebSocket): Sink {
   }
 }
 
-/** An unmasked final text frame (RFC 6455 §5.2) of `prefix + payload + "}"`, in one buffer. */
+/** The text frame of `prefix + payload + "}"`, in one buffer. */
 export function textFrame (prefix: Buffer, payload: Buffer): Buffer {
-  const length = prefix.length + payload.length + 1
-  const header = length < 126 ? 2 : length < 65536 ? 4 : 10
-  const frame = Buffer.allocUnsafe(header + length)
-  frame[0] = 0x81
-  if (header === 2) {
-    frame[1] = length
-  } else if (header === 4) {
-    frame[1] = 126
-    frame.writeUInt16BE(length, 2)
-  } else {
-    frame[1] = 127
-    frame.writeUInt32BE(0, 2)
-    frame.writeUInt32BE(length, 6)
-  }
-  prefix.copy(frame, header)
-  payload.copy(frame, header + prefix.length)
-  frame[header + length - 1] = CLOSING_BRACE
+  const frame = allocTextFrame(prefix.length + payload.length + 1)
+  const start = frame.length - payload.length - prefix.length - 1
+  prefix.copy(frame, start)
+  payload.copy(frame, start + prefix.length)
+  frame[frame.length - 1] = CLOSING_BRACE
   return frame
 }
 
