@@ -7,15 +7,27 @@
 // Only frames marked `"m":1` (the measured window) count. Latency is upstream
 // send → receive, on the wall clock both processes share (performance.timeOrigin
 // + now(), microsecond resolution), from every `sampleEvery`-th client.
+// With `graphql` set, a client speaks graphql-transport-ws instead (init, ack,
+// one subscribe with an id of its own) and reads the same marks from the
+// result, where the query aliases them (`"m":"1"`, `"t":"<time>"`).
 //
 // The clients share one core with the simulator, so they are lean on purpose:
 // a minimal RFC 6455 client over net.Socket that frames its few requests itself
 // and walks the server's frames in each TCP chunk, instead of the ws library's
 // per-message events and UTF-8 validation (several times the CPU per message).
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { connect as tcpConnect, type Socket } from 'node:net'
 
-interface Connect { type: 'connect', url: string, count: number, topic: string | null, sampleEvery: number, first: number }
+interface Connect {
+  type: 'connect'
+  url: string
+  count: number
+  topic: string | null
+  sampleEvery: number
+  first: number
+  /** A graphql-ws subscription query instead of a KuCoin topic. */
+  graphql?: string
+}
 type Command = Connect | { type: 'report' } | { type: 'close' }
 
 const sockets: Socket[] = []
@@ -23,24 +35,34 @@ let received = 0
 let latencies: number[] = []
 
 const now = (): number => performance.timeOrigin + performance.now()
-const MEASURED = Buffer.from('"m":1')
+const MEASURED = Buffer.from('"m":')
 const SENT_AT = Buffer.from('"t":')
 const COMMA = 44
+const QUOTE = 34
+const ONE = 49
 
 /** A client text frame: masked, as RFC 6455 requires, with a zero key (the payload stays as is). */
 function clientFrame (text: string): Buffer {
   const payload = Buffer.from(text)
-  if (payload.length > 125) throw new Error('client frames here are short')
-  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length, 0, 0, 0, 0]), payload])
+  if (payload.length > 65535) throw new Error('client frames here are short')
+  const header = payload.length > 125 ? Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff, 0, 0, 0, 0]) : Buffer.from([0x81, 0x80 | payload.length, 0, 0, 0, 0])
+  return Buffer.concat([header, payload])
 }
 
 const PING = clientFrame('{"id":"p","type":"ping"}')
+const INIT = clientFrame('{"type":"connection_init","payload":{}}')
 
 class Client {
   private pending: Buffer | undefined
   private ready = false
 
-  constructor (private readonly socket: Socket, private readonly topic: string | null, private readonly sample: boolean, private readonly onReady: () => void) {}
+  constructor (
+    private readonly socket: Socket,
+    private readonly topic: string | null,
+    private readonly sample: boolean,
+    private readonly onReady: () => void,
+    private readonly graphql?: { query: string, id: string }
+  ) {}
 
   /** Walks every complete frame of the bytes received so far; keeps a partial one for later. */
   onData (chunk: Buffer): void {
@@ -68,6 +90,14 @@ class Client {
   private onFrame (opcode: number, payload: Buffer): void {
     if (opcode === 8) { this.socket.destroy(); return } // close
     if (this.ready) { this.count(payload); return }
+    if (this.graphql !== undefined) {
+      // graphql-transport-ws: connection_init went with the handshake; on the ack, subscribe (no ack of its own).
+      if (!payload.includes('"connection_ack"')) throw new Error(`graphql-ws: ${payload.toString()}`)
+      this.socket.write(clientFrame(JSON.stringify({ id: this.graphql.id, type: 'subscribe', payload: { query: this.graphql.query } })))
+      this.ready = true
+      this.onReady()
+      return
+    }
     // The gateway: welcome, then subscribe and wait for the ack. The bare server: welcome only.
     if (payload.includes('"welcome"') && this.topic !== null) {
       this.socket.write(clientFrame(JSON.stringify({ id: 's', type: 'subscribe', topic: this.topic, response: true })))
@@ -77,22 +107,28 @@ class Client {
     this.onReady()
   }
 
-  /** Counts a measured frame; the send time follows `"t":` (the first field of `data`). */
+  /** Counts a measured frame (`"m":1` or `"m":"1"`); the send time follows `"t":`, quoted or not. */
   private count (payload: Buffer): void {
-    if (payload.indexOf(MEASURED) < 0) return
+    const mark = payload.indexOf(MEASURED)
+    if (mark < 0) return
+    const flag = payload[mark + 4] === QUOTE ? payload[mark + 5] : payload[mark + 4]
+    if (flag !== ONE) return
     received++
     if (!this.sample) return
     const at = payload.indexOf(SENT_AT)
-    if (at >= 0) latencies.push(now() - Number(payload.toString('latin1', at + 4, payload.indexOf(COMMA, at))))
+    if (at < 0) return
+    const quoted = payload[at + 4] === QUOTE
+    const start = at + (quoted ? 5 : 4)
+    latencies.push(now() - Number(payload.toString('latin1', start, payload.indexOf(quoted ? QUOTE : COMMA, start))))
   }
 }
 
-function open (url: URL, topic: string | null, sample: boolean): Promise<void> {
+function open (url: URL, topic: string | null, sample: boolean, graphql?: { query: string, id: string }): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = tcpConnect(Number(url.port), url.hostname)
     socket.setNoDelay(true)
     socket.once('error', reject)
-    const client = new Client(socket, topic, sample, () => { sockets.push(socket); resolve() })
+    const client = new Client(socket, topic, sample, () => { sockets.push(socket); resolve() }, graphql)
     let head = Buffer.alloc(0)
     const onHandshake = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk])
@@ -101,21 +137,27 @@ function open (url: URL, topic: string | null, sample: boolean): Promise<void> {
       if (!head.toString('latin1', 0, 12).includes(' 101')) { reject(new Error(head.toString('latin1', 0, end))); return }
       socket.off('data', onHandshake)
       socket.on('data', data => client.onData(data))
+      if (graphql !== undefined) socket.write(INIT)
       if (head.length > end + 4) client.onData(head.subarray(end + 4))
     }
     socket.on('data', onHandshake)
+    const protocol = graphql === undefined ? '' : 'Sec-WebSocket-Protocol: graphql-transport-ws\r\n'
     socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
+      `${protocol}Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
   })
 }
 
-async function connect ({ url, count, topic, sampleEvery, first }: Connect): Promise<void> {
+async function connect ({ url, count, topic, sampleEvery, first, graphql }: Connect): Promise<void> {
   const target = new URL(url)
-  // The gateway closes a client that sends nothing for its idle timeout (28 s by default);
+  // The gateway closes a KuCoin-protocol client that sends nothing for its idle timeout (28 s by default);
   // thousands of clients take a while to connect, so the first ones ping while the rest connect.
-  setInterval(() => { for (const socket of sockets) socket.write(PING) }, 10_000).unref()
+  if (graphql === undefined) setInterval(() => { for (const socket of sockets) socket.write(PING) }, 10_000).unref()
   for (let i = 0; i < count; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => open(target, topic, (first + i + j) % sampleEvery === 0)))
+    await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => {
+      const n = first + i + j
+      // Ids as graphql-ws clients make them: unique per subscription (so the gateway splices each one in).
+      return open(target, topic, n % sampleEvery === 0, graphql === undefined ? undefined : { query: graphql, id: randomUUID() })
+    }))
   }
 }
 

@@ -5,7 +5,8 @@
 // simulator (publishing from this process) and the clients, spread over
 // several processes (bench/clients.ts), share CPU 1.
 import { startSimulator } from '../src/simulator/index.js'
-import { canPin, pinSelf, procStat, startClientProcesses, startRole, stopAll, type ClientProcess, type ProcStat, type Served } from './lib/processes.js'
+import { PER_PROCESS, SAMPLE_EVERY, medianResult, scenario, type Frame, type Result } from './lib/deliveries.js'
+import { canPin, pinSelf, startRole, stopAll, type Served } from './lib/processes.js'
 
 const TOPIC = '/market/ticker:BTC-USDT'
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10) / 2
@@ -21,123 +22,13 @@ const PLAN = (process.env.FANOUT_PLAN ?? '100x100,1000x100,5000x20').split(',').
 })
 /** Rounds per scenario, bare and gateway alternating; each reported figure is the median of its rounds. */
 const ROUNDS = Number(process.env.FANOUT_ROUNDS ?? 3)
-/** Clients per client process; at most MAX_PROCESSES processes. */
-const PER_PROCESS = 250
-const MAX_PROCESSES = 8
-const SAMPLE_EVERY = 10
 
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+const pad = 'x'.repeat(200) // a KuCoin ticker frame is about 300 bytes
+const frame: Frame = (n, measured) =>
+  `{"type":"message","topic":"${TOPIC}","subject":"trade.ticker","data":{"t":${performance.timeOrigin + performance.now()},"m":${measured ? 1 : 0},"n":${n},"pad":"${pad}"}}`
 
-/** A full collection in the server (bench/serve.ts runs with --expose-gc), so RSS is read at rest. */
-async function settled (pid: number): Promise<ProcStat> {
-  process.kill(pid, 'SIGUSR2')
-  await sleep(500)
-  return procStat(pid)
-}
-
-/** Publishes for `seconds` at `rate`; `measured` frames carry `"m":1`. Returns how many were sent. */
-async function publishFor (seconds: number, rate: number, measured: boolean, publish: (frame: string) => void): Promise<number> {
-  const pad = 'x'.repeat(200) // a KuCoin ticker frame is about 300 bytes
-  const start = performance.now()
-  let sent = 0
-  while (performance.now() - start < seconds * 1000) {
-    const due = Math.floor(((performance.now() - start) * rate) / 1000)
-    for (; sent < due; sent++) {
-      publish(`{"type":"message","topic":"${TOPIC}","subject":"trade.ticker","data":{"t":${performance.timeOrigin + performance.now()},"m":${measured ? 1 : 0},"n":${sent},"pad":"${pad}"}}`)
-    }
-    await sleep(1)
-  }
-  return sent
-}
-
-interface Report { received: number, latencies: number[], cpuMs: number, systemMs: number }
-
-async function collect (procs: ClientProcess[]): Promise<Report> {
-  const reports = await Promise.all(procs.map(p => p.ask<Report>({ type: 'report' })))
-  return {
-    received: reports.reduce((n, r) => n + r.received, 0),
-    latencies: reports.flatMap(r => r.latencies),
-    cpuMs: reports.reduce((n, r) => n + r.cpuMs, 0),
-    systemMs: reports.reduce((n, r) => n + r.systemMs, 0)
-  }
-}
-
-interface Result {
-  sent: number
-  delivered: number
-  expected: number
-  p50Ms: number
-  p99Ms: number
-  /** Server CPU over the measured window, fraction of one core. */
-  serverCpu: number
-  usPerDelivery: number
-  rssKbPerClient: number
-  /** All client processes together, fraction of one core, and the kernel's part of it. */
-  clientCpu: number
-  clientSystem: number
-  processes: number
-}
-
-async function scenario (server: Served, count: number, rate: number, url: string, subscribe: boolean, publish: (frame: string) => void): Promise<Result> {
-  const pid = server.child.pid!
-  const before = await settled(pid)
-  const procs = startClientProcesses(Math.min(MAX_PROCESSES, Math.ceil(count / PER_PROCESS)), 1)
-  let first = 0
-  await Promise.all(procs.map((p, i) => {
-    const share = Math.floor(count / procs.length) + (i < count % procs.length ? 1 : 0)
-    const command = { type: 'connect', url, count: share, topic: subscribe ? TOPIC : null, sampleEvery: SAMPLE_EVERY, first }
-    first += share
-    return p.ask(command)
-  }))
-  const idle = await settled(pid)
-  await publishFor(WARMUP_SECONDS, rate, false, publish)
-  await sleep(300)
-  const startClients = await collect(procs) // resets the clients' counters
-  const start = await procStat(pid)
-  const sent = await publishFor(SECONDS, rate, true, publish)
-  await sleep(1000) // what is still in flight arrives
-  const end = await procStat(pid)
-  const result = await collect(procs)
-  for (const p of procs) p.child.send({ type: 'close' })
-  await Promise.all(procs.map(p => new Promise(resolve => p.child.once('exit', resolve))))
-
-  const latencies = result.latencies.sort((a, b) => a - b)
-  const pct = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
-  const window = SECONDS + 1
-  const cpuSeconds = (end.cpuTicks - start.cpuTicks) / 100
-  return {
-    sent,
-    delivered: result.received,
-    expected: sent * count,
-    p50Ms: pct(0.5),
-    p99Ms: pct(0.99),
-    serverCpu: cpuSeconds / window,
-    usPerDelivery: (cpuSeconds * 1e6) / Math.max(1, result.received),
-    rssKbPerClient: (idle.rssKb - before.rssKb) / count,
-    clientCpu: (result.cpuMs - startClients.cpuMs) / 1000 / window,
-    clientSystem: (result.systemMs - startClients.systemMs) / Math.max(1, result.cpuMs - startClients.cpuMs),
-    processes: procs.length
-  }
-}
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-
-/** The median of every figure over the rounds (each figure on its own). */
-function medianResult (results: Result[]): Result {
-  const m = (key: keyof Result): number => median(results.map(r => r[key]))
-  return {
-    sent: m('sent'),
-    delivered: m('delivered'),
-    expected: m('expected'),
-    p50Ms: m('p50Ms'),
-    p99Ms: m('p99Ms'),
-    serverCpu: m('serverCpu'),
-    usPerDelivery: m('usPerDelivery'),
-    rssKbPerClient: m('rssKbPerClient'),
-    clientCpu: m('clientCpu'),
-    clientSystem: m('clientSystem'),
-    processes: m('processes')
-  }
+function run (server: Served, count: number, rate: number, url: string, subscribe: boolean, publish: (frame: string) => void): Promise<Result> {
+  return scenario(server, { count, rate, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connect: { url, topic: subscribe ? TOPIC : null }, frame, publish })
 }
 
 function row (name: string, count: number, rate: number, r: Result): string {
@@ -161,8 +52,8 @@ export async function fanoutBench (): Promise<string> {
     const results: Record<'bare' | 'gateway', Result[]> = { bare: [], gateway: [] }
     for (let round = 1; round <= ROUNDS; round++) {
       process.stderr.write(`  ${count} clients × ${rate} msgs/s, round ${round}/${ROUNDS} ...\n`)
-      results.bare.push(await scenario(bare, count, rate, bare.info.url!, false, publish))
-      results.gateway.push(await scenario(gateway, count, rate, gatewayUrl, true, publish))
+      results.bare.push(await run(bare, count, rate, bare.info.url!, false, publish))
+      results.gateway.push(await run(gateway, count, rate, gatewayUrl, true, publish))
     }
     const b = medianResult(results.bare)
     const g = medianResult(results.gateway)

@@ -1,149 +1,201 @@
-// bench/graphql: the GraphQL API against the REST proxy, in one run.
+// bench/graphql: the GraphQL API against the gateway's own baselines, in one run.
 //   1. Throughput: the spot ticker (KuCoin level1) through the REST proxy and
-//      through POST /graphql (mercurius, jit: 1), with the cache off (only
-//      identical calls in flight are shared) and at its default TTL; and the
-//      KuCoin calls each GraphQL request cost.
-//   2. Subscriptions: 1000 graphql-ws subscribers on one ticker, the
-//      simulator publishing R frames/s: deliveries per second, latency
-//      (publish → receive), and the gateway's CPU.
+//      through POST /graphql (mercurius, jit: 1), with nothing shared (every
+//      request its own KuCoin call), with identical calls in flight shared,
+//      and at the default cache TTL; the KuCoin calls each GraphQL request
+//      cost; and the load generator's CPU (autocannon here, the simulator).
+//   2. Subscriptions: C graphql-ws subscribers of one ticker against C
+//      /spot/ws clients of the same topic, on the same gateway and the same
+//      feed, rounds alternating; gateway CPU per delivery, latency (publish →
+//      receive) and the generator's CPU (client processes and the publisher).
 // The gateway runs alone on CPU 0; simulator, load and clients on CPU 1.
-import WebSocket from 'ws'
+// Ratios are printed only when both sides did the full work (no errors, at
+// least 95 % of the messages delivered) and the generator was not saturated.
 import { startSimulator } from '../src/simulator/index.js'
-import { maxThroughput, type Throughput } from './lib/load.js'
-import { pinSelf, procStat, startRole, stopAll, type Served } from './lib/processes.js'
+import { PER_PROCESS, medianResult, now, scenario, sleep, type Frame, type Result } from './lib/deliveries.js'
+import { maxThroughput, type RequestShape, type Throughput } from './lib/load.js'
+import { canPin, pinSelf, procStat, startRole, stopAll, type Served } from './lib/processes.js'
 
 const LEVEL1 = '/api/v1/market/orderbook/level1?symbol=BTC-USDT'
 const TICKER_QUERY = '{ spot { ticker(symbol: "BTC-USDT") { symbol sequence price size bestBid bestBidSize bestAsk bestAskSize time } } }'
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
-const SUBSCRIBERS = Number(process.env.GRAPHQL_SUBSCRIBERS ?? 1000)
-const RATES = (process.env.GRAPHQL_RATES ?? '10,100').split(',').map(Number)
+/** `subscribers x msgs/s` per scenario: the issue's two cases. */
+const PLAN = (process.env.GRAPHQL_PLAN ?? '200x50,1000x20').split(',').map(entry => {
+  const [count, rate] = entry.split('x').map(Number)
+  return { count: count!, rate: rate ?? 20 }
+})
+const ROUNDS = Number(process.env.GRAPHQL_ROUNDS ?? 3)
 const TOPIC = '/market/ticker:BTC-USDT'
+/** Above this share of its core the generator is saturated: its numbers are its own limit, not the gateway's. */
+const SATURATED = 0.9
 
 async function upstreamCalls (gateway: Served): Promise<number> {
   const res = await fetch(`${gateway.info.url}/__bench/graphql-upstream`)
   return ((await res.json()) as { calls: number }).calls
 }
 
-interface Row { name: string, result: Throughput, kucoinCallsPerRequest?: number }
+interface Row { name: string, result: Throughput, kucoinCallsPerRequest?: number, generatorCpu: number, simulatorCpu: number, gatewayUsPerRequest: number }
 
-async function graphqlRow (name: string, gateway: Served): Promise<Row> {
+/** Max throughput of one URL, with the CPU of this process (autocannon) and of the simulator over the measured run. */
+async function measure (name: string, url: string, simulator: Served, gateway: Served, request?: RequestShape): Promise<Row> {
   process.stderr.write(`  ${name} ...`)
   let before = 0
-  const result = await maxThroughput(`${gateway.info.url}/graphql`, {
+  let cpu = process.cpuUsage()
+  let sim = 0
+  let gw = 0
+  let started = 0
+  const result = await maxThroughput(url, {
     seconds,
-    request: { method: 'POST', body: JSON.stringify({ query: TICKER_QUERY }), headers: { 'content-type': 'application/json' } },
-    afterWarmup: async () => { before = await upstreamCalls(gateway) }
+    request,
+    afterWarmup: async () => {
+      if (request) before = await upstreamCalls(gateway)
+      sim = (await procStat(simulator.child.pid!)).cpuTicks
+      gw = (await procStat(gateway.child.pid!)).cpuTicks
+      cpu = process.cpuUsage()
+      started = performance.now()
+    }
   })
-  const calls = await upstreamCalls(gateway) - before
+  const elapsed = (performance.now() - started) / 1000
+  const used = process.cpuUsage(cpu)
+  const simulatorCpu = ((await procStat(simulator.child.pid!)).cpuTicks - sim) / 100 / elapsed
+  const gatewayUsPerRequest = ((await procStat(gateway.child.pid!)).cpuTicks - gw) * 10_000 / Math.max(1, result.total)
+  const calls = request ? (await upstreamCalls(gateway)) - before : undefined
   process.stderr.write(` ${result.rps} req/s\n`)
-  return { name, result, kucoinCallsPerRequest: calls / result.total }
+  return { name, result, kucoinCallsPerRequest: calls === undefined ? undefined : calls / result.total, generatorCpu: (used.user + used.system) / 1e6 / elapsed, simulatorCpu, gatewayUsPerRequest }
 }
 
 async function throughput (): Promise<string> {
   const sim = await startRole('simulator', [], 1)
   const { spotUrl, futuresUrl } = sim.info as { spotUrl: string, futuresUrl: string }
+  const post: RequestShape = { method: 'POST', body: JSON.stringify({ query: TICKER_QUERY }), headers: { 'content-type': 'application/json' } }
   // One gateway process per configuration, each alone on CPU 0 while it is measured.
   const variants: Array<[string, string[]]> = [
-    ['GraphQL, every request its own KuCoin call (sharing and cache off)', ['KGW_GRAPHQL_CACHE_TTL_MS=0', 'KGW_GRAPHQL_SHARE_IN_FLIGHT=false']],
+    ['GraphQL uncached: every request its own KuCoin call (sharing and cache off)', ['KGW_GRAPHQL_CACHE_TTL_MS=0', 'KGW_GRAPHQL_SHARE_IN_FLIGHT=false']],
     ['GraphQL, identical calls in flight shared (cache off)', ['KGW_GRAPHQL_CACHE_TTL_MS=0']],
     ['GraphQL, default (shared in flight, cache TTL 250 ms)', []]
   ]
   const first = await startRole('gateway', [spotUrl, futuresUrl, ...variants[0]![1]], 0)
-  process.stderr.write('  REST proxy ...')
-  const rest = await maxThroughput(`${first.info.url}/spot${LEVEL1}`, { seconds })
-  process.stderr.write(` ${rest.rps} req/s\n`)
-  const rows: Row[] = [{ name: 'REST proxy', result: rest }]
+  const rest = await measure('REST proxy', `${first.info.url}/spot${LEVEL1}`, sim, first)
+  const rows: Row[] = [rest]
   for (const [i, [name, env]] of variants.entries()) {
     const gateway = i === 0 ? first : await startRole('gateway', [spotUrl, futuresUrl, ...env], 0)
-    rows.push(await graphqlRow(name, gateway))
+    rows.push(await measure(name, `${gateway.info.url}/graphql`, sim, gateway, post))
     gateway.child.kill('SIGKILL')
   }
   stopAll()
-  const ratio = (row: Row): string => (row.result.rps / rest.rps).toFixed(2)
+  const ratio = (row: Row): string => (row.result.rps / rest.result.rps).toFixed(2)
+  const clean = (row: Row): boolean => row.result.errors === 0 && row.result.non2xx === 0
+  const saturated = (row: Row): boolean => row.generatorCpu + row.simulatorCpu >= SATURATED
+  const uncached = rows[1]!
+  const verdict = !clean(uncached) || !clean(rest)
+    ? 'not printed: a side had errors or non-2xx answers'
+    : saturated(uncached) || saturated(rest)
+      ? 'not printed: the generator\'s core was saturated'
+      : `**${ratio(uncached)}×** in req/s (target ≥ 0.8); in gateway CPU per request, REST ÷ GraphQL = ${(rest.gatewayUsPerRequest / uncached.gatewayUsPerRequest).toFixed(2)}×`
   return [
-    `\`POST /graphql\` \`${TICKER_QUERY}\` against \`GET /spot${LEVEL1}\` (the same KuCoin call), 50 connections, ${seconds} s after a 3 s warm-up.`,
+    `\`POST /graphql\` \`${TICKER_QUERY}\` against \`GET /spot${LEVEL1}\` (the same KuCoin call), 50 connections, ${seconds} s after a 3 s warm-up. ` +
+      'Generator: autocannon (this process) and the simulator, both on CPU 1.',
     '',
-    '| path | req/s | ÷ REST | p50 ms | p99 ms | KuCoin calls per request | errors/non-2xx |',
-    '|---|---|---|---|---|---|---|',
-    ...rows.map(row => `| ${row.name} | ${row.result.rps} | ${ratio(row)}× | ${row.result.p50Ms} | ${row.result.p99Ms} | ${row.kucoinCallsPerRequest === undefined ? '1' : row.kucoinCallsPerRequest.toFixed(3)} | ${row.result.errors}/${row.result.non2xx} |`)
+    '| path | req/s | ÷ REST | p50 ms | p99 ms | KuCoin calls per request | errors/non-2xx | gateway CPU µs per request | generator CPU (autocannon + simulator) |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(row => `| ${row.name} | ${row.result.rps} | ${ratio(row)}× | ${row.result.p50Ms} | ${row.result.p99Ms} | ` +
+      `${row.kucoinCallsPerRequest === undefined ? '1' : row.kucoinCallsPerRequest.toFixed(3)} | ${row.result.errors}/${row.result.non2xx} | ${Math.round(row.gatewayUsPerRequest)} | ` +
+      `${Math.round(row.generatorCpu * 100)}% + ${Math.round(row.simulatorCpu * 100)}% |`),
+    '',
+    `- The uncached ticker query ÷ the REST pass-through: ${verdict}`
   ].join('\n')
 }
 
-interface Subscribers { sockets: WebSocket[], received: number, latencies: number[] }
+/**
+ * A KuCoin ticker frame that both clients can time: `"t"`/`"m"` for the
+ * /spot/ws clients, and the same values in `sequence`/`size`, which the
+ * GraphQL query selects under the aliases `t` and `m`.
+ */
+const tickerFrame: Frame = (n, measured) => {
+  const t = now()
+  const m = measured ? 1 : 0
+  return `{"type":"message","topic":"${TOPIC}","subject":"trade.ticker","data":{"t":${t},"m":${m},"n":${n},"sequence":"${t}","size":"${m}",` +
+    `"price":"67000.1","bestAsk":"67000.2","bestAskSize":"1.5","bestBid":"67000.1","bestBidSize":"2.5","time":${Math.floor(t)}}}`
+}
+const SUBSCRIPTION = 'subscription { spotTicker(symbol: "BTC-USDT") { t: sequence m: size symbol price bestBid bestAsk time } }'
 
-/** graphql-transport-ws clients, each subscribed to the ticker; resolves once all are acknowledged. */
-async function connectSubscribers (gatewayUrl: string, count: number): Promise<Subscribers> {
-  const subs: Subscribers = { sockets: [], received: 0, latencies: [] }
-  const query = JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { spotTicker(symbol: "BTC-USDT") { price sequence time } }' } })
-  for (let i = 0; i < count; i += 100) {
-    await Promise.all(Array.from({ length: Math.min(100, count - i) }, async (_, j) => {
-      const ws = new WebSocket(`${gatewayUrl.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', { perMessageDeflate: false })
-      const sample = (i + j) % 10 === 0 // latency from every tenth subscriber keeps the samples bounded
-      await new Promise<void>((resolve, reject) => {
-        ws.once('error', reject)
-        ws.once('open', () => ws.send('{"type":"connection_init","payload":{}}'))
-        ws.on('message', (data: Buffer) => {
-          const text = data.toString()
-          if (text.includes('"connection_ack"')) { ws.send(query); resolve(); return }
-          if (!text.includes('"next"')) return
-          subs.received++
-          if (sample) subs.latencies.push(Date.now() - (JSON.parse(text) as { payload: { data: { spotTicker: { time: number } } } }).payload.data.spotTicker.time)
-        })
-      })
-      subs.sockets.push(ws)
-    }))
+async function subscriptions (gateway: Served, count: number): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    const text = await (await fetch(`${gateway.info.url}/metrics`)).text()
+    if (Number(/^kgw_graphql_subscriptions (\d+)/m.exec(text)?.[1]) === count) return
+    await sleep(100)
   }
-  return subs
+  throw new Error(`the gateway never had ${count} GraphQL subscriptions`)
 }
 
-function tickerFrame (n: number): string {
-  return JSON.stringify({
-    type: 'message',
-    topic: TOPIC,
-    subject: 'trade.ticker',
-    data: { sequence: String(n), price: '67000.1', size: '0.01', bestAsk: '67000.2', bestAskSize: '1.5', bestBid: '67000.1', bestBidSize: '2.5', time: Date.now() }
-  })
+const complete = (r: Result): boolean => r.delivered >= 0.95 * r.expected
+const generator = (r: Result): number => r.clientCpu + r.publisherCpu
+
+function row (name: string, count: number, rate: number, r: Result): string {
+  return `| ${name} | ${count} | ${rate} | ${r.delivered} / ${r.expected} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${Math.round(r.serverCpu * 100)}% | ` +
+    `${r.usPerDelivery.toFixed(2)} | ${r.rssKbPerClient.toFixed(1)} | ${Math.round(generator(r) * 100)}% (clients ${Math.round(r.clientCpu * 100)}%, publisher ${Math.round(r.publisherCpu * 100)}%) |`
+}
+
+function verdict (count: number, rate: number, spot: Result, graphql: Result, rounds: Array<[Result, Result]>): string {
+  const name = `${count} × ${rate}`
+  if (!complete(spot) || !complete(graphql)) return `- ${name}: no ratio, a side delivered under 95 % of the messages`
+  if (generator(spot) >= SATURATED || generator(graphql) >= SATURATED) return `- ${name}: no ratio, the generator saturated its core (${Math.round(generator(spot) * 100)}% / ${Math.round(generator(graphql) * 100)}%)`
+  const cost = graphql.usPerDelivery / spot.usPerDelivery
+  const p99 = graphql.p99Ms / spot.p99Ms
+  return `- ${name}: GraphQL ÷ /spot/ws CPU per delivery **${cost.toFixed(2)}×** (target ≤ 1.3); p99 ${graphql.p99Ms.toFixed(1)} / ${spot.p99Ms.toFixed(1)} ms = **${p99.toFixed(2)}×** (target ≤ 2); ` +
+    `per-round cost ratios ${rounds.map(([s, g]) => (g.usPerDelivery / s.usPerDelivery).toFixed(2)).join(', ')}`
 }
 
 async function deliveries (): Promise<string> {
   // No periodic pushes from the simulator: every ticker frame is the benchmark's.
   const sim = await startSimulator({ ws: { pushIntervalMs: 3_600_000, maxConnections: 100_000, maxNewConnectionsPerMinute: 1_000_000 } })
   const gateway = await startRole('gateway', [sim.spotUrl, sim.futuresUrl], 0)
-  const pid = gateway.child.pid!
-  const rows: string[] = []
+  const publish = (frame: string): void => { sim.ws.publishRaw('spot', TOPIC, frame) }
+  const res = await fetch(`${gateway.info.url}/spot/api/v1/bullet-public`, { method: 'POST' })
+  const { data } = await res.json() as { data: { token: string, instanceServers: Array<{ endpoint: string }> } }
+  const spotUrl = `${data.instanceServers[0]!.endpoint}?token=${data.token}`
+  const graphqlUrl = `${gateway.info.url!.replace('http', 'ws')}/graphql`
   const window = seconds / 2
-  for (const rate of RATES) {
-    process.stderr.write(`  ${SUBSCRIBERS} subscribers at ${rate} msgs/s ...\n`)
-    const subs = await connectSubscribers(gateway.info.url!, SUBSCRIBERS)
-    await new Promise(resolve => setTimeout(resolve, 1000)) // the upstream subscription settles
-    const idle = (await procStat(pid)).cpuTicks
-    const start = performance.now()
-    let sent = 0
-    while (performance.now() - start < window * 1000) {
-      const due = Math.floor(((performance.now() - start) * rate) / 1000)
-      for (; sent < due; sent++) sim.ws.publishRaw('spot', TOPIC, tickerFrame(sent))
-      await new Promise(resolve => setTimeout(resolve, 1))
+  const rows: string[] = []
+  const verdicts: string[] = []
+  for (const { count, rate } of PLAN) {
+    const rounds: Array<[Result, Result]> = []
+    for (let round = 1; round <= ROUNDS; round++) {
+      process.stderr.write(`  ${count} subscribers × ${rate} msgs/s, round ${round}/${ROUNDS} ...\n`)
+      const common = { count, rate, seconds: window, warmupSeconds: 1, frame: tickerFrame, publish }
+      const spot = await scenario(gateway, { ...common, connect: { url: spotUrl, topic: TOPIC } })
+      const graphql = await scenario(gateway, { ...common, connect: { url: graphqlUrl, topic: null, graphql: SUBSCRIPTION }, ready: () => subscriptions(gateway, count) })
+      rounds.push([spot, graphql])
     }
-    await new Promise(resolve => setTimeout(resolve, 1000))
-    const cpu = ((await procStat(pid)).cpuTicks) - idle
-    for (const ws of subs.sockets) ws.terminate()
-    subs.latencies.sort((a, b) => a - b)
-    const pct = (q: number): number => subs.latencies[Math.floor(q * subs.latencies.length)] ?? NaN
-    rows.push(`| ${SUBSCRIBERS} | ${rate} | ${sent} | ${subs.received} / ${sent * SUBSCRIBERS} | ${Math.round(subs.received / window)} | ${pct(0.5)} | ${pct(0.99)} | ${((cpu / 100 / (window + 1)) * 100).toFixed(0)}% | ${((cpu * 10_000) / Math.max(1, subs.received)).toFixed(1)} |`)
-    await new Promise(resolve => setTimeout(resolve, 500))
+    const spot = medianResult(rounds.map(r => r[0]))
+    const graphql = medianResult(rounds.map(r => r[1]))
+    rows.push(row('/spot/ws (KuCoin protocol)', count, rate, spot), row('GraphQL (graphql-ws)', count, rate, graphql))
+    verdicts.push(verdict(count, rate, spot, graphql, rounds))
   }
   stopAll()
   await sim.close()
+  const pinning = canPin ? 'the gateway alone on CPU 0; simulator (publishing from the bench process) and client processes on CPU 1' : 'no pinning (taskset unavailable)'
   return [
-    `${SUBSCRIBERS} graphql-ws subscribers of \`spotTicker(symbol: "BTC-USDT")\`, one upstream topic, the simulator publishing for ${window} s. Latency: publish → receive (ms clock), every tenth subscriber. A ticker is a state topic: a subscriber that falls behind gets the latest frame, so delivered can be below expected.`,
+    `One ticker topic, the same gateway and feed for both paths, rounds alternating /spot/ws and GraphQL; 1 s warm-up, ${window} s measured (+1 s to drain); ${pinning}; ` +
+      `up to ${PER_PROCESS} clients per client process; median of ${ROUNDS} rounds. Each GraphQL subscriber has its own subscription id (as graphql-ws clients make them). ` +
+      'Latency: publish → receive, every 10th client. Gateway CPU: user + system over the measured window. Generator: the client processes and the publishing process, as a share of their one core.',
     '',
-    '| subscribers | msgs/s | sent | delivered / expected | delivered msgs/s | p50 ms | p99 ms | gateway CPU | CPU µs per delivery |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rows
+    '| path | subscribers | msgs/s | delivered / expected | p50 ms | p99 ms | gateway CPU | CPU µs per delivery | RSS KB per client | generator CPU |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    ...verdicts
   ].join('\n')
 }
 
+/** GRAPHQL_PARTS picks the parts to run (default both). */
+const PARTS = new Set((process.env.GRAPHQL_PARTS ?? 'throughput,subscriptions').split(','))
+
 export async function graphqlBench (): Promise<string> {
   pinSelf(1)
-  return `#### Throughput\n\n${await throughput()}\n\n#### Subscriptions\n\n${await deliveries()}`
+  const parts: string[] = []
+  if (PARTS.has('throughput')) parts.push(`#### Throughput\n\n${await throughput()}`)
+  if (PARTS.has('subscriptions')) parts.push(`#### Subscriptions\n\n${await deliveries()}`)
+  return parts.join('\n\n')
 }

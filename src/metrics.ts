@@ -165,6 +165,38 @@ export class Metrics {
     setCollect(reconnects, () => mirror(reconnects, totals('reconnects')))
     setCollect(renewals, () => mirror(renewals, totals('renewals')))
   }
+
+  /** GraphQL subscriptions and their groups (src/graphql/live/), read from the counters they keep. */
+  graphqlSubscriptionSeries (stats: GraphqlStreamTotals): void {
+    const gauges = {
+      open: ['kgw_graphql_subscriptions', 'Live GraphQL subscriptions (one per subscriber and id)'],
+      groups: ['kgw_graphql_subscription_groups', 'Groups of identical live GraphQL subscriptions, each executed once per event']
+    } as const
+    for (const [key, [name, help]] of Object.entries(gauges) as Array<[keyof typeof gauges, readonly [string, string]]>) {
+      const gauge = new Gauge({ name, help, registers: [this.registry] })
+      setCollect(gauge, () => gauge.set(stats[key]))
+    }
+    const counters = {
+      executions: ['kgw_graphql_subscription_executions_total', 'Executions of a subscription group for an event (once per group, not per subscriber)'],
+      deliveries: ['kgw_graphql_subscription_deliveries_total', 'GraphQL subscription results written to subscribers\' sockets'],
+      conflated: ['kgw_graphql_subscription_conflated_total', 'State-stream results replaced by a newer one for a slow subscriber'],
+      slowConsumers: ['kgw_graphql_slow_consumers_total', 'GraphQL subscriptions ended with a slow-consumer error on an event stream']
+    } as const
+    for (const [key, [name, help]] of Object.entries(counters) as Array<[keyof typeof counters, readonly [string, string]]>) {
+      const counter = new Counter({ name, help, registers: [this.registry] })
+      setCollect(counter, () => mirror(counter, [[{}, stats[key]]]))
+    }
+  }
+}
+
+/** What src/graphql/hub-stream.ts's StreamStats counts, as far as metrics read it. */
+export interface GraphqlStreamTotals {
+  open: number
+  groups: number
+  executions: number
+  deliveries: number
+  conflated: number
+  slowConsumers: number
 }
 
 /** prom-client calls `collect` before each scrape; series read from elsewhere are set there. */

@@ -1,22 +1,26 @@
-// The GraphQL API (DESIGN §1.4): mercurius on /graphql (queries, mutations,
-// and subscriptions over graphql-ws), GraphiQL on /graphiql. Queries and
+// The GraphQL API (DESIGN §1.4): mercurius on /graphql (queries, mutations),
+// live/ on WebSocket upgrades of /graphql (subscriptions over graphql-ws,
+// grouped so identical ones execute once per event), GraphiQL on /graphiql. Queries and
 // mutations reach KuCoin through the REST client and the same policy as the
 // proxy; subscriptions are clients of the WebSocket hub. Access is decided in
 // one place (context.ts) for HTTP and WebSocket alike.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius'
+import mercurius, { type IResolvers } from 'mercurius'
 import type { Access as TokenAccess } from '../access.js'
 import type { Config } from '../config.js'
 import type { Metrics } from '../metrics.js'
 import type { Catalog, Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
 import type { Feed } from '../ws/feed.js'
-import { acceptConnection, accessFor, type AccessOptions } from './context.js'
+import { accessFor, type AccessOptions } from './context.js'
 import { formatErrors } from './errors.js'
 import { countRejected, observeGraphql } from './observe.js'
 import { newStreamStats, type StreamStats } from './hub-stream.js'
-import { buildLoaders, buildResolvers } from './resolvers/index.js'
+import { subscriptionsOverHttp } from './live/operation.js'
+import { serveSubscriptions } from './live/serve.js'
+import { buildResolvers } from './resolvers/index.js'
+import { PRIVATE_SUBSCRIPTIONS } from './resolvers/subscriptions.js'
 import { loadSdl } from './schema.js'
 import { Upstream } from './upstream.js'
 
@@ -53,24 +57,33 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
     shareInFlight: config.graphql.shareInFlight
   })
   const streams = newStreamStats()
+  // Subscriptions are served by live/ (grouped executions), not by mercurius.
+  const { Subscription, ...resolvers } = buildResolvers(upstream, { feeds, stats: streams })
   await app.register(mercurius, {
     schema: loadSdl(),
-    resolvers: buildResolvers(upstream, { feeds, stats: streams }) as unknown as IResolvers,
-    loaders: buildLoaders(upstream) as unknown as MercuriusLoaders,
+    resolvers: resolvers as unknown as IResolvers,
     path: '/graphql',
     graphiql: true,
     // Compile a query to JS on its second use: the hot dashboard queries repeat.
     jit: 1,
     context: request => ({ access: accessFor(request.headers, access) }),
-    subscription: {
-      onConnect: ({ payload }) => acceptConnection(payload, access)
-    },
+    validationRules: [subscriptionsOverHttp],
     errorFormatter: ((execution: Parameters<typeof formatErrors>[0], context: Parameters<typeof formatErrors>[1]) => {
       countRejected(metrics, context, execution.errors)
       return formatErrors(execution, context)
     }) as never
   })
   observeGraphql(app, metrics)
+  serveSubscriptions(app, {
+    path: '/graphql',
+    resolvers: Subscription,
+    privateFields: PRIVATE_SUBSCRIPTIONS,
+    access,
+    limits: { ...config.ws, maxSubscriptions: config.ws.maxTopicsPerClient, initTimeoutMs: 3000 },
+    stats: streams,
+    metrics
+  })
+  metrics.graphqlSubscriptionSeries(streams)
   app.decorate('graphqlGateway', { upstream, streams })
 }
 

@@ -1,27 +1,37 @@
-// A GraphQL subscription as a client of the WebSocket hub. The hub routes the
+// The source stream of a subscription group (live/group.ts): one client of the
+// WebSocket hub however many subscribers share the group. The hub routes the
 // upstream frames' bytes here exactly as it does to a /spot/ws socket, and its
 // slow-consumer policy bounds this queue the same way: `bufferedAmount` is the
-// bytes queued and not yet taken by mercurius (which takes the next value only
-// once the previous one is written to the socket). Above the soft limit state
-// topics are conflated by the hub; past the hard limit on an event topic the
-// hub drops the subscriber, which ends this stream with a slow-consumer error.
-// Frames are decoded only when taken, so a conflated frame costs nothing.
+// bytes queued and not yet taken by the group (which takes the next frame as
+// soon as it has executed and fanned out the previous one). Above the soft
+// limit state topics are conflated by the hub; past the hard limit on an event
+// topic the hub drops the stream, which ends it with a slow-consumer error for
+// every subscriber of the group. Frames are decoded only when taken, so a
+// conflated frame costs nothing.
 import type { Hub, HubClient } from '../ws/hub.js'
 import { slowConsumerError } from './errors.js'
 
 export interface StreamStats {
-  /** Open subscriptions. */
+  /** Open subscriptions (one per subscriber and id). */
   open: number
-  /** The most bytes any one subscription has had queued. */
+  /** Live groups: subscriptions that share one execution per event and one hub client. */
+  groups: number
+  /** Executions of a group's operation, one per event and group (not per subscriber). */
+  executions: number
+  /** `next` messages written to subscribers' sockets. */
+  deliveries: number
+  /** Results held back for a slow subscriber and replaced by a newer one (state streams). */
+  conflated: number
+  /** The most bytes any one subscription has had queued (its socket's buffer, or its group's source). */
   maxQueuedBytes: number
-  /** Subscriptions ended for falling behind on an event stream. */
+  /** Subscriptions (or whole groups, when the group itself fell behind) ended for falling behind on an event stream. */
   slowConsumers: number
   /** Frames that could not be decoded (skipped). */
   undecodable: number
 }
 
 export function newStreamStats (): StreamStats {
-  return { open: 0, maxQueuedBytes: 0, slowConsumers: 0, undecodable: 0 }
+  return { open: 0, groups: 0, executions: 0, deliveries: 0, conflated: 0, maxQueuedBytes: 0, slowConsumers: 0, undecodable: 0 }
 }
 
 const NOTICE = Buffer.from('{"type":"notice"')
@@ -38,9 +48,10 @@ export class HubStream<T> implements HubClient, AsyncIterableIterator<T> {
     topics: readonly string[],
     /** The value a frame stands for, or undefined to skip it. */
     private readonly decode: (frame: Buffer) => T | undefined,
-    private readonly stats: StreamStats
+    private readonly stats: StreamStats,
+    /** A state stream (ticker, book, candle): a slow subscriber gets the latest result. Else an event stream. */
+    readonly conflate = false
   ) {
-    stats.open++
     hub.subscribe(this, topics)
   }
 
@@ -61,7 +72,19 @@ export class HubStream<T> implements HubClient, AsyncIterableIterator<T> {
   close (): void {
     if (this.ended) return
     this.stats.slowConsumers++
-    this.failure = slowConsumerError()
+    this.fail(slowConsumerError())
+  }
+
+  /**
+   * Ends the stream with `error`, thrown to the reader at its next take (what
+   * is queued is dropped): every subscriber of the group gets it as a GraphQL error. The
+   * hub's slow-consumer cut comes through here; so can any refusal of the
+   * topic (KuCoin refused it, a budget is exhausted).
+   */
+  fail (error: Error): void {
+    if (this.ended) return
+    this.hub.remove(this)
+    this.failure = error
     this.finish()
   }
 
@@ -113,7 +136,6 @@ export class HubStream<T> implements HubClient, AsyncIterableIterator<T> {
   private finish (): void {
     if (this.ended) return
     this.ended = true
-    this.stats.open--
     this.queue.length = 0
     this.queued = 0
     this.wakeUp()

@@ -2,7 +2,7 @@
 // operation by type and outcome (ok, partial, error), every error by the
 // gateway kind it carries. Operations rejected before execution (syntax,
 // validation) never reach mercurius' execution hooks, so the error formatter
-// counts those.
+// counts those; subscriptions (live/) count themselves through countSubscription.
 import type { FastifyInstance } from 'fastify'
 import type { DocumentNode, GraphQLError, GraphQLFormattedError } from 'graphql'
 import { ERROR_KINDS, GatewayError } from '../errors.js'
@@ -36,9 +36,12 @@ export function observeGraphql (app: FastifyInstance, metrics: Metrics): void {
     metrics.graphqlOperations.inc({ type, outcome })
     for (const error of errors) metrics.graphqlErrors.inc({ kind: kindOf(error) })
   })
-  app.graphql.addHook('preSubscriptionExecution', async () => {
-    metrics.graphqlOperations.inc({ type: 'subscription', outcome: 'ok' })
-  })
+}
+
+/** A subscription started (no errors) or was refused; subscriptions run outside mercurius (live/). */
+export function countSubscription (metrics: Metrics, errors: readonly GraphQLFormattedError[] | undefined): void {
+  metrics.graphqlOperations.inc({ type: 'subscription', outcome: errors === undefined ? 'ok' : 'error' })
+  for (const error of errors ?? []) metrics.graphqlErrors.inc({ kind: kindOf(error) })
 }
 
 /** For the error formatter: counts a request that failed before execution began. */

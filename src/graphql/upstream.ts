@@ -2,10 +2,11 @@
 // may pass, what is signed), then the shared KucoinClient. GETs go through the
 // coalescer keyed by market + path + query: identical calls in flight are made
 // once, and public ones are reused for a short TTL. Writes are never shared.
+import { LRUCache } from 'lru-cache'
 import { GatewayError } from '../errors.js'
 import type { Catalog, Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
-import { decide, type PolicyOptions } from '../policy.js'
+import { decide, type Decision, type PolicyOptions } from '../policy.js'
 import { Coalescer } from './coalescer.js'
 
 export type Params = Record<string, string | number | boolean | null | undefined>
@@ -34,6 +35,8 @@ export const segment = (value: string): string => encodeURIComponent(value)
 
 export class Upstream {
   readonly coalescer: Coalescer
+  /** The policy's answer depends on market, method and path only (catalog and options are fixed): decided once each. */
+  private readonly decisions = new LRUCache<string, Decision>({ max: 2000 })
 
   constructor (private readonly options: UpstreamOptions) {
     this.coalescer = new Coalescer({ ttlMs: options.cacheTtlMs, maxEntries: options.cacheMaxEntries, shareInFlight: options.shareInFlight })
@@ -53,7 +56,12 @@ export class Upstream {
   }
 
   private allow (market: Market, method: string, path: string): { signed: boolean } {
-    const decision = decide(this.options.catalog, this.options.policy, market, method, path)
+    const key = `${market} ${method} ${path}`
+    let decision = this.decisions.get(key)
+    if (decision === undefined) {
+      decision = decide(this.options.catalog, this.options.policy, market, method, path)
+      this.decisions.set(key, decision)
+    }
     if (!decision.allow) throw new GatewayError('endpoint-denied', { market, detail: decision.reason })
     return decision
   }

@@ -16,6 +16,7 @@ import {
   CLOSE, WS_ERROR, ackFrame, errorFrame, isFrameError, noticeFrame, parseClientFrame, pongFrame, welcomeFrame, type ClientFrame
 } from './protocol.js'
 import { RateWindow } from './rate-window.js'
+import { allocTextFrame } from './text-frame.js'
 import type { TokenStore } from './tokens.js'
 import { isTopicError, parseTopic } from './topics.js'
 
@@ -52,21 +53,8 @@ export class FrameCache {
   /** The unmasked, final text frame of `payload` (RFC 6455 §5.2). */
   frame (payload: Buffer): Buffer {
     if (payload === this.payload) return this.framed
-    const length = payload.length
-    const header = length < 126 ? 2 : length < 65536 ? 4 : 10
-    const framed = Buffer.allocUnsafe(header + length)
-    framed[0] = 0x81 // FIN + text
-    if (header === 2) {
-      framed[1] = length
-    } else if (header === 4) {
-      framed[1] = 126
-      framed.writeUInt16BE(length, 2)
-    } else {
-      framed[1] = 127
-      framed.writeUInt32BE(0, 2)
-      framed.writeUInt32BE(length, 6)
-    }
-    payload.copy(framed, header)
+    const framed = allocTextFrame(payload.length)
+    payload.copy(framed, framed.length - payload.length)
     this.payload = payload
     this.framed = framed
     return framed

@@ -33,8 +33,9 @@ t.test('identical fields in one request share one call even with the cache off',
   t.equal(seen(gw.sim, '/api/v1/market/orderbook/level1').length, 1, 'with the cache off, a later request calls again')
 })
 
-t.test('many tickers, one allTickers call: the tickers field and the SpotSymbol.stats loader', async t => {
-  const gw = await startGateway(t, { key: 'none', env: { KGW_GRAPHQL_CACHE_TTL_MS: '0' } })
+t.test('many tickers, one allTickers call: the tickers field and SpotSymbol.stats', async t => {
+  // Nothing shared across calls: one call for all the stats fields is the request's own doing.
+  const gw = await startGateway(t, { key: 'none', env: { KGW_GRAPHQL_CACHE_TTL_MS: '0', KGW_GRAPHQL_SHARE_IN_FLIGHT: 'false' } })
   gw.sim.clearRequests()
   const tickers = await gql(gw, '{ spot { tickers(symbols: ["BTC-USDT", "ETH-USDT", "SOL-USDT", "KCS-USDT", "ETH-BTC"]) { symbol last } } }')
   t.equal(tickers.data.spot.tickers.length, 5)
@@ -46,6 +47,9 @@ t.test('many tickers, one allTickers call: the tickers field and the SpotSymbol.
   t.ok(symbols.data.spot.symbols.every((s: any) => s.stats.symbol === s.symbol), 'each symbol got its own statistics')
   t.equal(seen(gw.sim, '/api/v1/market/allTickers').length, 1, 'five stats fields, one allTickers call')
   t.equal(seen(gw.sim, '/api/v1/market/stats').length, 0, 'no per-symbol calls')
+  gw.sim.clearRequests()
+  await Promise.all([gql(gw, '{ spot { symbols { stats { last } } } }'), gql(gw, '{ spot { symbols { stats { high } } } }')])
+  t.equal(seen(gw.sim, '/api/v1/market/allTickers').length, 2, 'one per request, never another request\'s')
 })
 
 t.test('private reads are shared in flight but never cached', async t => {

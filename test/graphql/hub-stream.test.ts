@@ -1,5 +1,6 @@
-// A subscription as a hub client, without sockets: the hub's slow-consumer
-// policy bounds what a subscriber that stops reading can hold.
+// A subscription group's source as a hub client, without sockets: the hub's
+// slow-consumer policy bounds what a group that stops reading can hold, and
+// a failure ends the stream with that error for the group to hand on.
 import t from 'tap'
 import { HubStream, newStreamStats } from '../../src/graphql/hub-stream.js'
 import { Hub } from '../../src/ws/hub.js'
@@ -32,7 +33,7 @@ t.test('a state topic: a reader that stops holds at most the soft limit plus the
   for (let i = 0; i <= queued; i++) got.push((await stream.next()).value as number)
   t.same(got, [...Array.from({ length: queued }, (_, n) => n), 999], 'what was queued, then only the latest')
   await stream.return()
-  t.equal(stats.open, 0)
+  t.equal(hub.stats().clients, 0)
 })
 
 t.test('an event topic: past the hard limit the subscriber is dropped with a slow-consumer error', async t => {
@@ -48,7 +49,6 @@ t.test('an event topic: past the hard limit the subscriber is dropped with a slo
   const failure = await stream.next().then(() => undefined, (error: unknown) => error)
   t.match(failure, { extensions: { type: 'urn:kgw:slow-consumer', closeCode: 4008 } }, 'the stream ends with a slow-consumer error')
   t.same(await stream.next(), { value: undefined, done: true })
-  t.equal(stats.open, 0)
 })
 
 t.test('a reader that keeps up gets every frame; notices and undecodable frames are skipped', async t => {
@@ -66,4 +66,19 @@ t.test('a reader that keeps up gets every frame; notices and undecodable frames 
   await stream.return()
   t.same(await stream.next(), { value: undefined, done: true }, 'ended by return()')
   t.equal(hub.stats().clients, 0)
+})
+
+t.test('fail(): the reader gets the error, the hub lets go of the topic', async t => {
+  const { hub, upstream } = setup()
+  const stats = newStreamStats()
+  const stream = new HubStream(hub, ['/market/ticker:XRP-USDT'], decode, stats, true)
+  t.equal(stream.conflate, true)
+  hub.publish('/market/ticker:XRP-USDT', frame(1), true)
+  stream.fail(new Error('KuCoin refused the topic'))
+  await t.rejects(stream.next(), /KuCoin refused the topic/, 'the error, not what was queued')
+  t.same(await stream.next(), { value: undefined, done: true })
+  t.equal(hub.stats().clients, 0)
+  t.same(upstream.unsubscribed, ['/market/ticker:XRP-USDT'])
+  stream.fail(new Error('twice'))
+  t.same(await stream.next(), { value: undefined, done: true }, 'a second failure changes nothing')
 })

@@ -23,12 +23,13 @@ t.test('100 subscribers to one ticker: one upstream subscription, every subscrib
   await until(() => subs.every(s => (s.next.get('1')?.length ?? 0) >= 2), 15_000, 'two updates for every subscriber')
   t.same(upstreamTopics(gw), ['/market/ticker:BTC-USDT'], 'KuCoin was asked for the topic once')
   t.equal(gw.sim.ws.connections('spot'), 1, 'on one upstream connection')
-  t.equal(gw.app.feeds.spot.hub.stats().subscriptions, 100, 'a hub client per subscriber')
+  t.equal(gw.app.feeds.spot.hub.stats().subscriptions, 1, 'one hub client for the group')
+  t.match(gw.app.graphqlGateway.streams, { open: 100, groups: 1 }, 'one group of 100 subscriptions')
   t.match(subs[0]!.next.get('1')![0], { data: { spotTicker: { symbol: 'BTC-USDT', price: DECIMAL, bestBid: DECIMAL, sequence: /^\d+$/, time: Number } } })
   // Half end their subscription, half just go away: either way the hub lets go.
   subs.forEach((s, i) => { if (i % 2 === 0) s.complete('1'); else s.close() })
-  await until(() => gw.app.feeds.spot.hub.stats().subscriptions === 0, 5000, 'the hub released every subscriber')
-  t.equal(gw.app.graphqlGateway.streams.open, 0)
+  await until(() => gw.app.feeds.spot.hub.stats().subscriptions === 0, 5000, 'the hub released the group')
+  t.match(gw.app.graphqlGateway.streams, { open: 0, groups: 0 }, 'the group went with its last subscriber')
 })
 
 t.test('trades, order books, candles and the futures ticker', async t => {
@@ -92,7 +93,7 @@ t.test('a subscriber that stops reading stays bounded and is cut off; others kee
   const query = `subscription { spotTrades(symbol: "KCS-USDT") { sequence price size side time ${aliases} } }`
   slow!.subscribe('t', query)
   fast!.subscribe('t', query)
-  await until(() => gw.app.feeds.spot.hub.stats().subscriptions === 2 && upstreamTopics(gw).includes(topic), 5000, 'both subscribed')
+  await until(() => gw.app.graphqlGateway.streams.open === 2 && upstreamTopics(gw).includes(topic), 5000, 'both subscribed')
   ;(slow!.ws as unknown as { _socket: { pause: () => void } })._socket.pause()
   const stats = gw.app.graphqlGateway.streams
   const padding = 'x'.repeat(4096)
@@ -112,5 +113,9 @@ t.test('a subscriber that stops reading stays bounded and is cut off; others kee
   const published = (): number[] => (fast!.next.get('t') ?? []).map(m => m.data.spotTrades).filter(tr => tr.time === 1_700_000_000_000).map(tr => Number(tr.sequence))
   await until(() => published().length === sent, 30_000, 'the reading subscriber got every trade')
   t.same(published().filter((n, i) => n !== i), [], 'in order, none missing')
-  t.equal(gw.app.feeds.spot.hub.stats().subscriptions, 1, 'only the slow one was dropped')
+  ;(slow!.ws as unknown as { _socket: { resume: () => void } })._socket.resume()
+  await until(() => slow!.errors.has('t'), 30_000, 'the slow one reads its backlog')
+  t.match(slow!.errors.get('t'), [{ extensions: { type: 'urn:kgw:slow-consumer', closeCode: 4008 } }], 'the slow one got a slow-consumer error')
+  t.equal(slow!.ws.readyState, slow!.ws.OPEN, 'on a socket that stays open')
+  t.match(gw.app.graphqlGateway.streams, { open: 1, groups: 1 }, 'only the slow one was dropped')
 })

@@ -1,7 +1,5 @@
 // The whole resolver map, typed against the generated schema types (a field
-// the schema adds without a resolver here fails the typecheck), and the
-// loaders (batched fields).
-import type { MercuriusLoaders } from 'mercurius'
+// the schema adds without a resolver here fails the typecheck).
 import type { GraphQLContext } from '../context.js'
 import { decimalScalar, timestampScalar } from '../scalars.js'
 import type { Resolvers, SpotStats, SpotSymbol } from '../schema-types.generated.js'
@@ -26,18 +24,25 @@ export function buildResolvers (upstream: Upstream, streams: StreamDeps): Resolv
     SpotAccount: spotAccountResolvers(upstream),
     FuturesAccount: futuresAccountResolvers(upstream),
     Mutation: tradingResolvers(upstream),
+    SpotSymbol: { stats: spotSymbolStats(upstream) },
     Subscription: subscriptionResolvers(streams)
   }
 }
 
-/** SpotSymbol.stats for every symbol of a query is one `allTickers` call. */
-export function buildLoaders (upstream: Upstream): MercuriusLoaders<GraphQLContext> {
-  return {
-    SpotSymbol: {
-      stats: async (queries: Array<{ obj: SpotSymbol }>): Promise<Array<SpotStats | null>> => {
-        const bySymbol = new Map((await allSpotStats(upstream)).map(s => [s.symbol, s]))
-        return queries.map(q => bySymbol.get(q.obj.symbol) ?? null)
-      }
+/**
+ * SpotSymbol.stats for every symbol of a request is one `allTickers` call,
+ * made when the first stats field resolves and kept with the request's
+ * context. (Not a mercurius loader: mercurius builds the loaders of every
+ * request up front, whether its query asks for stats or not.)
+ */
+function spotSymbolStats (upstream: Upstream): (symbol: SpotSymbol, args: unknown, context: GraphQLContext) => Promise<SpotStats | null> {
+  const perRequest = new WeakMap<GraphQLContext, Promise<Map<string, SpotStats>>>()
+  return async (symbol, _args, context) => {
+    let all = perRequest.get(context)
+    if (all === undefined) {
+      all = allSpotStats(upstream).then(stats => new Map(stats.map(s => [s.symbol, s])))
+      perRequest.set(context, all)
     }
+    return (await all).get(symbol.symbol) ?? null
   }
 }

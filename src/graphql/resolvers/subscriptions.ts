@@ -1,7 +1,8 @@
 // Subscription: every field is a client of the market's WebSocket hub, so a
 // KuCoin topic is subscribed upstream once however many subscribers (GraphQL
-// or /spot/ws) want it. Each upstream frame is decoded once for all the
-// subscribers of a field (the hub hands all of them the same Buffer).
+// or /spot/ws) want it. A field's subscribe runs once per subscription group
+// (live/group.ts), not per subscriber; each upstream frame is decoded once for
+// all the groups of a field (the hub hands all of them the same Buffer).
 import { GatewayError } from '../../errors.js'
 import type { Market } from '../../kucoin/catalog.js'
 import type { Feed } from '../../ws/feed.js'
@@ -22,6 +23,13 @@ export interface StreamDeps {
 }
 
 interface Message { topic?: string, subject?: string, data?: Json }
+
+/**
+ * The fields whose data is the account's: their groups are never shared
+ * across callers (live/operation.ts). open() checks this list against the
+ * topic table, so a private field missing here fails loudly instead of grouping.
+ */
+export const PRIVATE_SUBSCRIPTIONS: ReadonlySet<string> = new Set(['balances', 'spotOrders'])
 
 /** A decoder shared by every subscriber of a field: each frame is parsed and mapped once. */
 function decoder<T> (map: (message: Message) => T | undefined): (frame: Buffer) => T | undefined {
@@ -81,14 +89,15 @@ function spotOrderEvent (message: Message): SpotOrderEvent | undefined {
 
 export function subscriptionResolvers (deps: StreamDeps): SubscriptionResolvers<GraphQLContext> {
   /** Opens a hub stream on one single-symbol (or symbol-less) topic, with the same access rules as /spot/ws. */
-  function open<T> (context: GraphQLContext, market: Market, topic: string, decode: (frame: Buffer) => T | undefined): HubStream<T> {
+  function open<T> (context: GraphQLContext, info: { fieldName: string }, market: Market, topic: string, decode: (frame: Buffer) => T | undefined): HubStream<T> {
     try {
       const parsed = parseTopic(market, topic)
       if (isTopicError(parsed) || parsed.topics.length !== 1) {
         throw new GatewayError('bad-request', { market, detail: isTopicError(parsed) ? parsed.message : 'one symbol per subscription' })
       }
+      if (parsed.spec.private !== PRIVATE_SUBSCRIPTIONS.has(info.fieldName)) throw new Error(`PRIVATE_SUBSCRIPTIONS is wrong about ${info.fieldName}`)
       if (parsed.spec.private) requirePrivate(context, market)
-      return new HubStream(deps.feeds[market].hub, parsed.topics, decode, deps.stats)
+      return new HubStream(deps.feeds[market].hub, parsed.topics, decode, deps.stats, parsed.spec.conflate)
     } catch (error) {
       throw withExtensions(error)
     }
@@ -102,20 +111,20 @@ export function subscriptionResolvers (deps: StreamDeps): SubscriptionResolvers<
   const balances = decoder(balanceUpdate)
   const orders = decoder(spotOrderEvent)
   return {
-    spotTicker: { subscribe: (_, { symbol }, ctx) => open(ctx, 'spot', `/market/ticker:${symbol}`, spotTickers), resolve: identity },
-    spotTrades: { subscribe: (_, { symbol }, ctx) => open(ctx, 'spot', `/market/match:${symbol}`, spotTrades), resolve: identity },
+    spotTicker: { subscribe: (_, { symbol }, ctx, info) => open(ctx, info, 'spot', `/market/ticker:${symbol}`, spotTickers), resolve: identity },
+    spotTrades: { subscribe: (_, { symbol }, ctx, info) => open(ctx, info, 'spot', `/market/match:${symbol}`, spotTrades), resolve: identity },
     spotOrderBook: {
-      subscribe: (_, { symbol, depth }, ctx) => open(ctx, 'spot', `/spotMarket/level2Depth${depth === 'TOP_5' ? 5 : 50}:${symbol}`, spotBooks),
+      subscribe: (_, { symbol, depth }, ctx, info) => open(ctx, info, 'spot', `/spotMarket/level2Depth${depth === 'TOP_5' ? 5 : 50}:${symbol}`, spotBooks),
       resolve: identity
     },
     spotCandles: {
-      subscribe: (_, { symbol, interval }, ctx) => open(ctx, 'spot', `/market/candles:${symbol}_${spotCandleType(interval)}`, spotCandles),
+      subscribe: (_, { symbol, interval }, ctx, info) => open(ctx, info, 'spot', `/market/candles:${symbol}_${spotCandleType(interval)}`, spotCandles),
       resolve: identity
     },
-    futuresTicker: { subscribe: (_, { symbol }, ctx) => open(ctx, 'futures', `/contractMarket/ticker:${symbol}`, futuresTickers), resolve: identity },
-    balances: { subscribe: (_, __, ctx) => open(ctx, 'spot', '/account/balance', balances), resolve: identity },
+    futuresTicker: { subscribe: (_, { symbol }, ctx, info) => open(ctx, info, 'futures', `/contractMarket/ticker:${symbol}`, futuresTickers), resolve: identity },
+    balances: { subscribe: (_, __, ctx, info) => open(ctx, info, 'spot', '/account/balance', balances), resolve: identity },
     spotOrders: {
-      subscribe: (_, { symbol }, ctx) => open(ctx, 'spot', '/spotMarket/tradeOrdersV2', frame => {
+      subscribe: (_, { symbol }, ctx, info) => open(ctx, info, 'spot', '/spotMarket/tradeOrdersV2', frame => {
         const event = orders(frame)
         return event !== undefined && (symbol === null || symbol === undefined || event.symbol === symbol) ? event : undefined
       }),
