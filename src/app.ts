@@ -8,7 +8,10 @@ import type { DestinationStream } from 'pino'
 import { Access } from './access.js'
 import type { Config } from './config.js'
 import { installErrorHandling } from './error-handler.js'
-import { loggerOptions } from './logging.js'
+import { installBoundary } from './http/boundary.js'
+import { clientErrorHandler } from './http/client-errors.js'
+import { connectionLimits, guardConnections } from './http/connections.js'
+import { loggerOptions, scrubberFor, type Scrub } from './logging.js'
 import { Metrics } from './metrics.js'
 import { installGracefulClose } from './shutdown.js'
 import graphqlPlugin from './graphql/graphql-plugin.js'
@@ -18,6 +21,7 @@ import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { countRequests, metricsRoutes } from './routes/metrics.js'
 import { restRoutes } from './routes/rest.js'
+import { bulletRoutes } from './ws/bullet.js'
 import { downstreamRoutes } from './ws/downstream.js'
 import { Feed } from './ws/feed.js'
 import { TokenStore } from './ws/tokens.js'
@@ -30,6 +34,8 @@ declare module 'fastify' {
     access: Access
     metrics: Metrics
     feeds: Record<Market, Feed>
+    /** Removes this configuration's secrets and anything signature-shaped from a text (logs, problems, GraphQL errors). */
+    scrub: Scrub
   }
 }
 
@@ -51,11 +57,18 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     logger: loggerOptions(config, options.logStream),
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestId,
-    return503OnClosing: true
+    return503OnClosing: true,
+    // X-Forwarded-Proto/-Host/-For count only from these peers (bullet URLs, Host check, logs).
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
+    // Slowloris: headers must arrive in time, checked often enough for that to mean something.
+    http: { headersTimeout: config.connections.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.connections.headersTimeoutMs) },
+    clientErrorHandler
   })
+  const connections = guardConnections(app.server, connectionLimits(config.connections, config.upstream.connections), config.connections.headersTimeoutMs)
   const catalog = new Catalog()
   const client = new KucoinClient(config)
   const access = new Access(config.tokens)
+  app.decorate('scrub', scrubberFor(config))
   app.decorate('kucoin', client)
   app.decorate('catalog', catalog)
   app.decorate('access', access)
@@ -65,7 +78,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
 
   const feeds = createFeeds(config, client, app)
   app.decorate('feeds', feeds)
-  const metrics = new Metrics({ catalog, clocks: client.clocks, feeds })
+  const metrics = new Metrics({ catalog, clocks: client.clocks, feeds, connections })
   app.decorate('metrics', metrics)
   client.observer = event => { metrics.upstream(event) }
   countRequests(app, metrics)
@@ -74,14 +87,25 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   // Registered once at the root with our limits (mercurius reuses it later):
   // clients only send small control frames, and deflate costs more than it saves here.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } })
+  // Host, cross-site and content-type checks, before every route and upgrade (src/http/boundary.ts);
+  // after @fastify/websocket's hook marks upgrades, so a refused one has its socket closed.
+  await installBoundary(app, config)
   await app.register(healthRoutes, { client, feeds, staleAfterMs: config.timeSyncIntervalMs * 3 })
   await app.register(metricsRoutes, { metrics })
   await app.register(docsRoutes)
   await app.register(restRoutes, { access, client, catalog, config })
-  await app.register(downstreamRoutes, {
+  const wsTokens = new TokenStore(config.ws.tokenTtlMs, 100_000)
+  await app.register(bulletRoutes, {
     access,
+    tokens: wsTokens,
+    hasCredentials: client.hasCredentials,
+    pingIntervalMs: config.ws.pingIntervalMs,
+    pingTimeoutMs: config.ws.pingTimeoutMs,
+    publicUrl: config.publicUrl
+  })
+  await app.register(downstreamRoutes, {
     feeds,
-    tokens: new TokenStore(config.ws.tokenTtlMs, 100_000),
+    tokens: wsTokens,
     hasCredentials: client.hasCredentials,
     limits: {
       pingIntervalMs: config.ws.pingIntervalMs,

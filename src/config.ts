@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { SCOPES, type AccessToken, type Scope } from './access.js'
+import { canonicalOrigin } from './http/cross-site.js'
+import { canonicalHostPattern, isLoopbackHost } from './http/host-check.js'
 import { Catalog } from './kucoin/catalog.js'
 import type { Credentials, KeyVersion, QuerySigning } from './kucoin/signer.js'
 import { deniedByDefault } from './policy.js'
@@ -23,6 +25,20 @@ export interface Config {
   /** Listen on a non-loopback address without tokens anyway. */
   allowOpen: boolean
   simulate: boolean
+  /** Host names served besides the loopback ones (canonical patterns; `*` serves every Host). */
+  allowedHosts: readonly string[]
+  /** Browser origins that may call cross-site, and get CORS answers. */
+  allowedOrigins: readonly string[]
+  /** The base of the WebSocket URLs bullet answers hand out (e.g. https://kgw.internal); unset builds them from the request's allowed Host. */
+  publicUrl: string | undefined
+  /** Addresses or CIDRs of proxies whose X-Forwarded-Proto, -Host and -For are believed; empty believes none. */
+  trustedProxies: readonly string[]
+  /** Client-side bounds (slowloris, descriptor exhaustion); 0 means derived from the open-file limit. */
+  connections: {
+    headersTimeoutMs: number
+    max: number
+    maxPerClient: number
+  }
   querySigning: QuerySigning
   upstream: {
     connections: number
@@ -59,6 +75,12 @@ export interface Config {
     cacheMaxEntries: number
     /** Identical KuCoin calls in flight are made once; off only to measure the per-call cost. */
     shareInFlight: boolean
+    /** Cost limits, checked before an operation runs (src/graphql/cost.ts). */
+    maxUpstreamCalls: number
+    maxAliases: number
+    maxDepth: number
+    maxBatch: number
+    maxTokens: number
   }
 }
 
@@ -106,6 +128,11 @@ class Reader {
     if (['false', '0', 'no'].includes(raw)) return false
     this.problems.push(`${name} must be true or false (got "${raw}")`)
     return fallback
+  }
+
+  /** A comma-separated list, entries trimmed, empty ones dropped. */
+  list (name: string): string[] {
+    return this.string(name, '').split(',').map(e => e.trim()).filter(e => e !== '')
   }
 
   url (name: string, fallback: string): string {
@@ -171,8 +198,9 @@ function readTokens (r: Reader): AccessToken[] {
   const entries = raw.split(/[,\n]/).map(e => e.trim()).filter(e => e !== '')
   entries.forEach((entry, i) => {
     const [name = '', token = '', scopeList = '', ...rest] = entry.split(':')
-    // Never echo the entry: it holds a token. Its position and name are enough to find it.
-    const where = `KGW_TOKENS entry ${i + 1}${TOKEN_NAME.test(name) ? ` ("${name}")` : ''}`
+    // Never echo any part of an entry: in `token:read`, a bare token or a swapped
+    // `token:name:read`, what stands where the name belongs is the token. Its position finds it.
+    const where = `KGW_TOKENS entry ${i + 1}`
     const scopes = scopeList.split('+').filter(s => s !== '')
     if (rest.length || !TOKEN_NAME.test(name)) r.problems.push(`${where} must look like name:token:scope+scope, the name made of letters, digits, _ . -`)
     else if (token.length < MIN_TOKEN_LENGTH) r.problems.push(`${where}: the token must be at least ${MIN_TOKEN_LENGTH} characters`)
@@ -195,11 +223,51 @@ function readAllowEndpoints (r: Reader): string[] {
   return entries
 }
 
-function isLoopback (host: string): boolean {
-  if (host === 'localhost') return true
-  const bare = host.replace(/^\[|\]$/g, '')
-  if (isIP(bare) === 4) return bare.startsWith('127.')
-  return bare === '::1' || bare.startsWith('::ffff:127.')
+function readAllowedHosts (r: Reader): string[] {
+  return r.list('KGW_ALLOWED_HOSTS').flatMap(entry => {
+    const pattern = canonicalHostPattern(entry)
+    if (pattern === undefined) r.problems.push(`KGW_ALLOWED_HOSTS: "${entry}" is not a host name, *.domain, IP address or * (no port: every port of a listed host is served)`)
+    return pattern === undefined ? [] : [pattern]
+  })
+}
+
+function readAllowedOrigins (r: Reader): string[] {
+  return r.list('KGW_ALLOWED_ORIGINS').flatMap(entry => {
+    const origin = canonicalOrigin(entry)
+    if (origin === undefined) r.problems.push(`KGW_ALLOWED_ORIGINS: "${entry}" is not an origin such as https://dashboard.example.com (scheme, host and port only; * is not accepted: list each site you trust)`)
+    return origin === undefined ? [] : [origin]
+  })
+}
+
+/** KGW_PUBLIC_URL: an http(s) URL, optionally with a path prefix, no query or credentials; kept without a trailing slash. */
+function readPublicUrl (r: Reader): string | undefined {
+  const raw = r.string('KGW_PUBLIC_URL', '')
+  if (raw === '') return undefined
+  try {
+    const url = new URL(raw)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme')
+    if (url.search || url.hash || url.username || url.password) throw new Error('extras')
+    return url.origin + url.pathname.replace(/\/+$/, '')
+  } catch {
+    r.problems.push('KGW_PUBLIC_URL must be an http(s) URL such as https://kgw.internal (a path prefix is allowed; no query or credentials)')
+    return undefined
+  }
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal']
+
+/** KGW_TRUSTED_PROXIES: IP addresses, CIDRs, or proxy-addr's names (loopback, linklocal, uniquelocal). */
+function readTrustedProxies (r: Reader): string[] {
+  const entries = r.list('KGW_TRUSTED_PROXIES')
+  for (const entry of entries) {
+    const [address = '', bits, ...rest] = entry.split('/')
+    const family = isIP(address)
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32))
+    if (!PROXY_NAMES.includes(entry) && (family === 0 || !validBits || rest.length > 0)) {
+      r.problems.push(`KGW_TRUSTED_PROXIES: "${entry}" is not an IP address, a CIDR such as 10.0.0.0/8, or one of ${PROXY_NAMES.join(', ')}`)
+    }
+  }
+  return entries
 }
 
 /**
@@ -220,6 +288,15 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
     tokens: readTokens(r),
     allowOpen: r.bool('KGW_ALLOW_OPEN', false),
     simulate: r.bool('KGW_SIMULATE', false) || options.simulate === true,
+    allowedHosts: readAllowedHosts(r),
+    allowedOrigins: readAllowedOrigins(r),
+    publicUrl: readPublicUrl(r),
+    trustedProxies: readTrustedProxies(r),
+    connections: {
+      headersTimeoutMs: r.int('KGW_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+      max: r.int('KGW_MAX_CONNECTIONS', 0, 0, 10_000_000),
+      maxPerClient: r.int('KGW_MAX_CONNECTIONS_PER_CLIENT', 0, 0, 10_000_000)
+    },
     querySigning: r.oneOf('KGW_QUERY_SIGNING', ['decoded', 'raw'] as const, 'decoded'),
     upstream: {
       connections: r.int('KGW_UPSTREAM_CONNECTIONS', 128, 1, 4096),
@@ -251,10 +328,15 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
     graphql: {
       cacheTtlMs: r.int('KGW_GRAPHQL_CACHE_TTL_MS', 250, 0, 60_000),
       cacheMaxEntries: r.int('KGW_GRAPHQL_CACHE_MAX_ENTRIES', 1000, 1, 1_000_000),
-      shareInFlight: r.bool('KGW_GRAPHQL_SHARE_IN_FLIGHT', true)
+      shareInFlight: r.bool('KGW_GRAPHQL_SHARE_IN_FLIGHT', true),
+      maxUpstreamCalls: r.int('KGW_GRAPHQL_MAX_UPSTREAM_CALLS', 50, 1, 100_000),
+      maxAliases: r.int('KGW_GRAPHQL_MAX_ALIASES', 50, 0, 100_000),
+      maxDepth: r.int('KGW_GRAPHQL_MAX_DEPTH', 10, 2, 1000),
+      maxBatch: r.int('KGW_GRAPHQL_MAX_BATCH', 10, 1, 1000),
+      maxTokens: r.int('KGW_GRAPHQL_MAX_TOKENS', 10_000, 100, 1_000_000)
     }
   }
-  if (!isLoopback(config.host) && config.tokens.length === 0 && !config.allowOpen) {
+  if (!isLoopbackHost(config.host) && config.tokens.length === 0 && !config.allowOpen) {
     r.problems.push(`HOST=${config.host} is not a loopback address and KGW_TOKENS is empty: anyone who can reach it could use the KuCoin keys. Set KGW_TOKENS, or KGW_ALLOW_OPEN=true if a network control in front already restricts callers`)
   }
   if (r.problems.length) throw new ConfigError(r.problems)

@@ -1,11 +1,16 @@
 // Turns every failure into the gateway's one error shape: problem+json with
-// KuCoin-style code and msg (src/errors.ts). Gateway-made 5xx are logged with
-// their cause; the client sees a type, never a stack or an internal message.
+// KuCoin-style code and msg (src/errors.ts), scrubbed of secrets. Gateway-made
+// 5xx are logged with their cause; the client sees a type, never a stack or an
+// internal message.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { GatewayError, toProblem } from './errors.js'
 
 export function sendProblem (reply: FastifyReply, error: GatewayError): FastifyReply {
   const problem = toProblem(error, String(reply.request.id))
+  // KuCoin's msg lands in detail and msg: an upstream that echoes request headers must not hand out our credentials.
+  const { scrub } = reply.server
+  problem.detail = scrub(problem.detail)
+  problem.msg = scrub(problem.msg)
   reply.code(error.status).headers(error.headers).type('application/problem+json')
   if (error.retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))))
   return reply.send(JSON.stringify(problem))

@@ -10,6 +10,18 @@ export const ERROR_KINDS = {
   'bad-request': { status: 400, title: 'Bad request' },
   'route-not-found': { status: 404, title: 'No such route' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
+  // The trust boundary (src/http/): who may reach the gateway at all, and how.
+  'host-not-allowed': { status: 421, title: 'The gateway does not serve this Host' },
+  'cross-site-refused': { status: 403, title: 'Cross-site browser request refused' },
+  'request-timeout': { status: 408, title: 'The request headers did not arrive in time' },
+  'too-many-connections': { status: 429, title: 'Too many connections from this client' },
+  'connections-exhausted': { status: 503, title: 'The gateway is at its connection limit' },
+  // GraphQL operations refused before they run (src/graphql/cost.ts).
+  'graphql-tokens-exceeded': { status: 400, title: 'The GraphQL document is longer than allowed' },
+  'graphql-aliases-exceeded': { status: 400, title: 'The GraphQL operation has more aliases than allowed' },
+  'graphql-depth-exceeded': { status: 400, title: 'The GraphQL operation is nested deeper than allowed' },
+  'graphql-calls-exceeded': { status: 400, title: 'The GraphQL request could cause more KuCoin calls than allowed' },
+  'graphql-batch-exceeded': { status: 400, title: 'The GraphQL batch has more operations than allowed' },
   'credentials-missing': { status: 401, title: 'Private endpoint, but the gateway has no KuCoin credentials' },
   'endpoint-denied': { status: 403, title: 'Endpoint denied by the gateway policy' },
   // The caller's gateway token (KGW_TOKENS), not KuCoin's keys.
@@ -37,7 +49,7 @@ export const ERROR_KINDS = {
   'trading-suspended': { status: 409, title: 'Trading is suspended for this symbol' },
   'endpoint-not-found': { status: 404, title: 'KuCoin has no such endpoint' },
   'endpoint-deprecated': { status: 410, title: 'KuCoin has retired this endpoint' },
-  'unsupported-media-type': { status: 415, title: 'KuCoin needs Content-Type: application/json' },
+  'unsupported-media-type': { status: 415, title: 'Content-Type must be application/json' },
   'rate-limited': { status: 429, title: 'Rate limit exhausted' },
   'kucoin-error': { status: 502, title: 'KuCoin answered with an unrecognised error' },
   // KuCoin or the network failed.

@@ -2,8 +2,10 @@
 // layers: request URLs lose their `token` query parameter (WebSocket tokens
 // travel there); credential headers are redacted by path; and, whatever
 // slipped through (an error message or cause quoting a value), every line is
-// scrubbed of the configured key, secret, passphrase and client tokens
-// before it is written.
+// scrubbed before it is written: of the configured key, secret, passphrase
+// (and its HMAC) and client tokens, and of anything shaped like a KuCoin
+// signature. The same scrubber runs over problem bodies and GraphQL errors,
+// where an upstream that echoes request headers would otherwise put them.
 import { createHmac } from 'node:crypto'
 import type { FastifyServerOptions } from 'fastify'
 import type { DestinationStream, LoggerOptions } from 'pino'
@@ -31,12 +33,30 @@ export function secretsOf (config: Pick<Config, 'credentials' | 'tokens'>): stri
   return secrets.filter(s => s.length >= 6)
 }
 
-function scrubber (secrets: string[]): (line: string) => string {
-  if (secrets.length === 0) return line => line
-  return line => {
-    let out = line
+/**
+ * A KC-API-SIGN value: the base64 of an HMAC-SHA256 (32 bytes, 44 characters),
+ * and any value written after a credential header's name. Signatures change
+ * with every request, so they are caught by shape, not by value.
+ */
+const SIGNATURE = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])/g
+const HEADER_VALUE = /(kc-api-(?:key|sign|passphrase|partner-sign)(?![\w-])["']?\s*[:=]\s*["']?)[^\s"',;&}[\]\\]+/gi
+
+export type Scrub = (text: string) => string
+
+/** Removes every secret of this configuration from a text (a log line, a problem's detail). */
+export function scrubberFor (config: Pick<Config, 'credentials' | 'tokens'>): Scrub {
+  const secrets = secretsOf(config)
+  // A secret with a quote or backslash appears JSON-escaped in a serialized line.
+  for (const secret of [...secrets]) {
+    const escaped = JSON.stringify(secret).slice(1, -1)
+    if (escaped !== secret) secrets.push(escaped)
+  }
+  const signed = config.credentials !== undefined
+  if (secrets.length === 0 && !signed) return text => text
+  return text => {
+    let out = text
     for (const secret of secrets) if (out.includes(secret)) out = out.replaceAll(secret, MASK)
-    return out
+    return signed ? out.replace(SIGNATURE, MASK).replace(HEADER_VALUE, `$1${MASK}`) : out
   }
 }
 
@@ -55,7 +75,7 @@ export function loggerOptions (config: Config, stream?: DestinationStream): NonN
         remotePort: req.socket?.remotePort
       })
     },
-    hooks: { streamWrite: scrubber(secretsOf(config)) }
+    hooks: { streamWrite: scrubberFor(config) }
   }
   if (stream) options.stream = stream
   return options

@@ -5,6 +5,7 @@
 // Hot paths only bump counters they already keep (the hub's, the upstream
 // connections'); those are read at scrape time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { REFUSALS, type ConnectionStats } from './http/connections.js'
 import type { Catalog, Market } from './kucoin/catalog.js'
 import type { UpstreamEvent } from './kucoin/client.js'
 import type { ServerClock } from './kucoin/clock.js'
@@ -23,6 +24,8 @@ export interface MetricSources {
   catalog: Catalog
   clocks: Record<Market, ServerClock>
   feeds: Record<Market, Feed>
+  /** Client connections held and closed unheard (src/http/connections.ts). */
+  connections?: ConnectionStats
 }
 
 export class Metrics {
@@ -93,6 +96,7 @@ export class Metrics {
     this.clockSeries(sources.clocks)
     this.hubSeries(sources.feeds)
     this.upstreamWsSeries(sources.feeds)
+    if (sources.connections) this.connectionSeries(sources.connections)
   }
 
   /** The client's per-call report: duration, outcome, KuCoin code, rate-limit headers. */
@@ -147,6 +151,13 @@ export class Metrics {
       const counter = new Counter({ name, help: `${help}, by market`, labelNames: ['market'] as const, registers: [this.registry] })
       setCollect(counter, () => mirror(counter, MARKETS.map(market => [{ market }, feeds[market].hub.counters[key]])))
     }
+  }
+
+  private connectionSeries (stats: ConnectionStats): void {
+    const open = new Gauge({ name: 'kgw_client_connections', help: 'Client connections open (HTTP and WebSocket)', registers: [this.registry] })
+    const refused = new Counter({ name: 'kgw_client_connections_refused_total', help: 'Client connections closed before a request was read, by reason (client-cap, total-cap, no-request)', labelNames: ['reason'] as const, registers: [this.registry] })
+    setCollect(open, () => { open.set(stats.open) })
+    setCollect(refused, () => mirror(refused, REFUSALS.map(reason => [{ reason }, stats.refused[reason]])))
   }
 
   private upstreamWsSeries (feeds: Record<Market, Feed>): void {

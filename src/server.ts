@@ -1,9 +1,11 @@
 // Process entry: read the config (every problem at once, before listening),
 // start the embedded simulator for --simulate, build the app, listen, and
-// close gracefully on SIGINT/SIGTERM.
+// close gracefully on SIGINT/SIGTERM, within KGW_SHUTDOWN_TIMEOUT_MS whatever
+// the log reader does (log-destination.ts).
 import { parseArgs } from 'node:util'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
+import { logDestination } from './log-destination.js'
 import { DEMO_KEY, startSimulator, type Simulator } from './simulator/index.js'
 
 const USAGE = `usage: npm start [-- --simulate]
@@ -51,7 +53,8 @@ async function withSimulator (config: Config): Promise<{ config: Config, simulat
 async function main (): Promise<void> {
   const args = readArgs()
   const { config, simulator } = await withSimulator(readConfig(args.simulate))
-  const app = await buildApp(config)
+  const logs = logDestination()
+  const app = await buildApp(config, logs === undefined ? {} : { logStream: logs })
   if (simulator) app.log.info({ spot: simulator.spotUrl, futures: simulator.futuresUrl }, 'simulate mode: KuCoin simulator started, demo credentials in use')
 
   let closing = false
@@ -59,15 +62,21 @@ async function main (): Promise<void> {
     if (closing) return
     closing = true
     app.log.info({ signal }, 'shutting down')
+    const deadline = Date.now() + config.shutdownTimeoutMs
     setTimeout(() => {
       app.log.error('shutdown deadline passed, exiting')
       process.exit(1)
     }, config.shutdownTimeoutMs).unref()
+    // The last lines get a second, or half of what is left of the deadline, to reach a slow log reader.
+    const exit = (code: number) => async (): Promise<never> => {
+      await logs?.flush(Math.min(1000, Math.max(0, deadline - Date.now()) / 2))
+      process.exit(code)
+    }
     app.close()
       .then(() => simulator?.close())
-      .then(() => process.exit(0), (error: unknown) => {
+      .then(exit(0), async (error: unknown) => {
         app.log.error({ err: error }, 'error while shutting down')
-        process.exit(1)
+        await exit(1)()
       })
   }
   process.once('SIGINT', shutdown)

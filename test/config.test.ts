@@ -95,11 +95,20 @@ t.test('KGW_TOKENS: name:token:scopes entries; problems name the entry, never th
   const secret = 'c'.repeat(20)
   const found = problems({ KGW_TOKENS: `x:short:read,y:${secret}:admin,bad name:${secret}:read,z:${secret}:read,z2:${secret}:read` })
   t.equal(found.length, 4)
-  t.match(found[0], /entry 1 \("x"\): the token must be at least 16/)
-  t.match(found[1], /entry 2 \("y"\): scopes must be some of read, trade, private-stream/)
+  t.match(found[0], /entry 1: the token must be at least 16/)
+  t.match(found[1], /entry 2: scopes must be some of read, trade, private-stream/)
   t.match(found[2], /entry 3 must look like name:token:scope/)
-  t.match(found[3], /entry 5 \("z2"\): names and tokens must be unique/)
+  t.match(found[3], /entry 5: names and tokens must be unique/)
   t.notOk(found.join('\n').includes(secret), 'no token echoed')
+})
+
+t.test('KGW_TOKENS: a malformed entry whose token stands where the name belongs is not echoed either', async t => {
+  const token = 'Tk_0123456789abcdefXYZ'
+  for (const entry of [token, `${token}:read`, `${token}:dash:read`, `${token}:read:x:y`]) {
+    const found = problems({ KGW_TOKENS: entry })
+    t.equal(found.length, 1, entry.replace(token, '<token>'))
+    t.notOk(found.join('\n').includes(token), `${entry.replace(token, '<token>')}: the token is not in the message`)
+  }
 })
 
 t.test('a non-loopback HOST needs tokens or KGW_ALLOW_OPEN', async t => {

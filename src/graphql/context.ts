@@ -1,8 +1,8 @@
 // What a GraphQL operation may do. The caller is authenticated once per HTTP
 // request (the /graphql hook in graphql-plugin.ts, with the same bearer
-// tokens as REST) and once per subscription connection (connectionInit's
-// payload, see acceptConnection). Resolvers only ask requirePrivate or
-// requireTrading; they never look at headers.
+// tokens as REST, whatever the request's headers) and once per subscription
+// connection (connectionInit's payload, see acceptConnection). Fields are
+// checked in one place, guard.ts; resolvers never look at headers.
 import type { FastifyReply } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Access as TokenAccess, Caller } from '../access.js'
@@ -29,9 +29,12 @@ export interface GraphQLContext {
   reply?: FastifyReply
 }
 
-/** The rights of one HTTP request, whose caller the /graphql hook has already checked. */
-export function accessFor (headers: IncomingHttpHeaders, options: AccessOptions): Access {
-  return { caller: options.tokens.authenticate(headers), channel: 'http', hasCredentials: options.hasCredentials, tradingEnabled: options.tradingEnabled }
+/** A request the /graphql hook did not authenticate may do nothing. */
+export const NOBODY: Caller = { name: 'unauthenticated', scopes: new Set() }
+
+/** The rights of one HTTP request, whose caller the /graphql hook has already authenticated. */
+export function accessFor (caller: Caller, options: AccessOptions): Access {
+  return { caller, channel: 'http', hasCredentials: options.hasCredentials, tradingEnabled: options.tradingEnabled }
 }
 
 /** graphql-ws clients send `{ authorization: "Bearer …" }` (or `{ headers: { authorization } }`) in connectionInit. */
@@ -55,6 +58,12 @@ export function acceptConnection (payload: unknown, options: AccessOptions): fal
   } catch {
     return false
   }
+}
+
+/** Every query field: the caller may read (HTTP and graphql-ws alike need `read`). */
+export function requireRead (context: GraphQLContext): void {
+  const { caller } = context.access
+  if (!caller.scopes.has('read')) throw new GatewayError('scope-missing', { detail: `token "${caller.name}" lacks the read scope` })
 }
 
 export function requirePrivate (context: GraphQLContext, market: Market): void {

@@ -88,18 +88,26 @@ function flatten (errors: readonly GraphQLError[]): GraphQLError[] {
   })
 }
 
-interface FormatterContext { reply?: { request: { id: string }, log: Log }, app: { log: Log } }
+interface FormatterContext { reply?: { request: { id: string }, log: Log }, app: { log: Log, scrub?: (text: string) => string } }
 
 /**
  * mercurius' errorFormatter. The HTTP status stays 200 whenever there is data
  * (GraphQL over HTTP); only a request that could not run at all (a syntax or
- * validation error) takes the status mercurius gave it.
+ * validation error, a limit) takes the status mercurius or the kind gave it.
  */
 export function formatErrors (execution: ExecutionResult & { errors: readonly GraphQLError[] }, context: FormatterContext): { statusCode: number, response: { data: unknown, errors: GraphQLFormattedError[] } } {
   const requestId = context.reply?.request.id
   const log = context.reply?.log ?? context.app.log
-  const errors = flatten(execution.errors).map(error => formatOne(error, requestId === undefined ? undefined : String(requestId), log))
+  const scrub = context.app.scrub ?? ((text: string) => text)
+  const errors = flatten(execution.errors).map(error => {
+    const formatted = formatOne(error, requestId === undefined ? undefined : String(requestId), log)
+    // KuCoin's msg travels in the message and extensions: scrubbed as REST problems are.
+    const msg = formatted.extensions?.msg
+    return { ...formatted, message: scrub(formatted.message), ...(typeof msg === 'string' && { extensions: { ...formatted.extensions, msg: scrub(msg) } }) }
+  })
   const only = execution.errors.length === 1 ? execution.errors[0]!.originalError as { statusCode?: unknown } | undefined : undefined
-  const statusCode = execution.data ? 200 : typeof only?.statusCode === 'number' ? only.statusCode : 200
+  // A request refused before it ran (a limit) answers with its kind's status, as a validation error does.
+  const refusal = only instanceof GatewayError ? only.status : typeof only?.statusCode === 'number' ? only.statusCode : 200
+  const statusCode = execution.data ? 200 : refusal
   return { statusCode, response: { data: execution.data ?? null, errors } }
 }

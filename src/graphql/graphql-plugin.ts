@@ -4,21 +4,25 @@
 // mutations reach KuCoin through the REST client and the same policy as the
 // proxy; subscriptions are clients of the WebSocket hub. Access is decided in
 // one place (context.ts) for HTTP and WebSocket alike.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { GraphQLError } from 'graphql'
 import mercurius, { type IResolvers } from 'mercurius'
-import type { Access as TokenAccess } from '../access.js'
+import type { Access as TokenAccess, Caller } from '../access.js'
 import type { Config } from '../config.js'
+import { sendProblem } from '../error-handler.js'
+import { GatewayError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { Catalog, Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
 import type { Feed } from '../ws/feed.js'
-import { accessFor, type AccessOptions } from './context.js'
+import { NOBODY, accessFor, type AccessOptions } from './context.js'
 import { formatErrors } from './errors.js'
 import { countRejected, observeGraphql } from './observe.js'
 import { newStreamStats, type StreamStats } from './hub-stream.js'
 import { subscriptionsOverHttp } from './live/operation.js'
 import { serveSubscriptions } from './live/serve.js'
+import { LIMIT_KINDS, installOperationChecks } from './operation-checks.js'
 import { buildResolvers } from './resolvers/index.js'
 import { PRIVATE_SUBSCRIPTIONS } from './resolvers/subscriptions.js'
 import { loadSdl } from './schema.js'
@@ -42,12 +46,18 @@ declare module 'fastify' {
 
 async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, client, catalog, feeds }: GraphqlOptions): Promise<void> {
   const access: AccessOptions = { tokens, hasCredentials: client.hasCredentials, tradingEnabled: config.tradingEnabled }
-  // Queries and mutations need a token with read (mutations also trade, checked per field), like
-  // REST: a 401/403 problem before any parsing. Subscriptions authenticate in connectionInit instead,
-  // since browsers cannot set headers on a WebSocket upgrade. GraphiQL's page itself is open.
+  // Every HTTP operation needs a token with read, like REST: a 401/403 problem before any parsing,
+  // whatever else the request says (an `Upgrade: h2c` header is still HTTP). Only a real WebSocket
+  // upgrade skips it: graphql-ws authenticates in connectionInit, since browsers cannot set headers
+  // on one. Mutations also need trade (operation-checks.ts). GraphiQL's page itself is open.
+  const callers = new WeakMap<FastifyRequest, Caller>()
   app.addHook('onRequest', async request => {
-    if (request.routeOptions.url === '/graphql' && request.headers.upgrade === undefined) tokens.require(request.headers, 'read')
+    if (request.routeOptions.url === '/graphql' && !isWebSocketUpgrade(request)) callers.set(request, tokens.require(request.headers, 'read'))
   })
+  const format = (execution: Parameters<typeof formatErrors>[0], context: Parameters<typeof formatErrors>[1]): ReturnType<typeof formatErrors> => {
+    countRejected(metrics, context, execution.errors)
+    return formatErrors(execution, context)
+  }
   const upstream = new Upstream({
     client,
     catalog,
@@ -64,20 +74,35 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
     resolvers: resolvers as unknown as IResolvers,
     path: '/graphql',
     graphiql: true,
+    // Writes are JSON (src/http/content-type.ts); queries may also come as application/graphql.
+    additionalRouteOptions: { config: { bodyTypes: ['application/json', 'application/graphql'] } },
+    allowBatchedQueries: config.graphql.maxBatch > 1,
+    // A backstop to cost.ts's own count: graphql stops parsing past this many tokens.
+    graphql: { parseOptions: { maxTokens: config.graphql.maxTokens + 100 } },
     // Compile a query to JS on its second use: the hot dashboard queries repeat.
     jit: 1,
-    context: request => ({ access: accessFor(request.headers, access) }),
+    context: request => ({ access: accessFor(callers.get(request) ?? NOBODY, access) }),
     validationRules: [subscriptionsOverHttp],
-    errorFormatter: ((execution: Parameters<typeof formatErrors>[0], context: Parameters<typeof formatErrors>[1]) => {
-      countRejected(metrics, context, execution.errors)
-      return formatErrors(execution, context)
-    }) as never
+    errorFormatter: format as never,
+    // Refused before running: auth, transport and boundary problems answer as on REST; limits and GraphQL's own errors stay GraphQL-shaped.
+    errorHandler: (error, request, reply) => {
+      if (error instanceof GatewayError && !LIMIT_KINDS.has(error.kind)) {
+        countRejected(metrics, undefined, [new GraphQLError(error.detail, { originalError: error })])
+        sendProblem(reply, error)
+        return
+      }
+      const graphqlError = error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error })
+      const { statusCode, response } = format({ data: undefined, errors: [graphqlError] }, { reply, app })
+      reply.code(statusCode).send(response)
+    }
   })
+  installOperationChecks(app, config.graphql)
   observeGraphql(app, metrics)
   serveSubscriptions(app, {
     path: '/graphql',
     resolvers: Subscription,
     privateFields: PRIVATE_SUBSCRIPTIONS,
+    graphqlLimits: config.graphql,
     access,
     limits: { ...config.ws, maxSubscriptions: config.ws.maxTopicsPerClient, initTimeoutMs: 3000 },
     stats: streams,
@@ -85,6 +110,11 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
   })
   metrics.graphqlSubscriptionSeries(streams)
   app.decorate('graphqlGateway', { upstream, streams })
+}
+
+/** An upgrade that @fastify/websocket hands to graphql-ws, as opposed to an HTTP request that merely names one. */
+function isWebSocketUpgrade (request: FastifyRequest): boolean {
+  return request.ws && request.method === 'GET' && String(request.headers.upgrade).toLowerCase() === 'websocket'
 }
 
 export default fp(graphqlPlugin, { name: 'kgw-graphql', fastify: '5.x' })

@@ -136,8 +136,8 @@ export class KucoinClient {
   }
 
   private async sendOnce (req: KucoinRequest): Promise<KucoinResponse> {
+    // The client's own Content-Type, never an invented one: the boundary lets only JSON writes through.
     const headers = { ...req.headers }
-    if (req.body && req.body.length > 0 && headers['content-type'] === undefined) headers['content-type'] = 'application/json'
     if (req.signed) Object.assign(headers, this.sign(req))
     const path = req.query === '' ? req.path : `${req.path}?${req.query}`
     let res
@@ -163,7 +163,8 @@ export class KucoinClient {
 
   /** A call whose `data` the gateway needs itself (server time, bullet tokens, GraphQL); `body` is sent as JSON. */
   async data<T> (market: Market, method: 'GET' | 'POST' | 'DELETE', path: string, options: { query?: string, signed?: boolean, body?: Buffer } = {}): Promise<T> {
-    const res = await this.request({ market, method, path, query: options.query ?? '', body: options.body, headers: { accept: 'application/json' }, signed: options.signed === true })
+    const headers: Record<string, string> = options.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' }
+    const res = await this.request({ market, method, path, query: options.query ?? '', body: options.body, headers, signed: options.signed === true })
     const body = await collectBody(market, res.body, this.maxBuffered)
     try {
       return (JSON.parse(body.toString('utf8')) as { data: T }).data

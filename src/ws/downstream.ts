@@ -1,14 +1,12 @@
 // The downstream side: /spot/ws and /futures/ws speak KuCoin's classic
-// protocol to dashboards and SDKs, and the gateway answers the bullet
-// endpoints itself with a token for them. Each socket is one session: token
+// protocol to dashboards and SDKs, with the tokens the bullet endpoints
+// (bullet.ts) hand out. Each socket is one session: token
 // check, welcome, subscribe/unsubscribe with ack, ping/pong, KuCoin-style
 // error frames, an idle timeout and a frame-rate limit.
 import type { Writable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type {} from '@fastify/websocket'
 import { WebSocket } from 'ws'
-import type { Access } from '../access.js'
-import { GatewayError } from '../errors.js'
 import type { Market } from '../kucoin/catalog.js'
 import type { Feed } from './feed.js'
 import type { HubClient } from './hub.js'
@@ -29,7 +27,6 @@ export interface DownstreamLimits {
 }
 
 export interface DownstreamOptions {
-  access: Access
   feeds: Record<Market, Feed>
   tokens: TokenStore
   limits: DownstreamLimits
@@ -189,39 +186,10 @@ export function goingAway (sockets: Iterable<WebSocket>): void {
   }
 }
 
-function bulletResponse (request: FastifyRequest, market: Market, token: string, limits: DownstreamLimits): object {
-  return {
-    code: '200000',
-    data: {
-      token,
-      instanceServers: [{
-        endpoint: `ws://${request.headers.host ?? '127.0.0.1'}/${market}/ws`,
-        encrypt: false,
-        protocol: 'websocket',
-        pingInterval: limits.pingIntervalMs,
-        pingTimeout: limits.pingTimeoutMs
-      }]
-    }
-  }
-}
-
-export async function downstreamRoutes (app: FastifyInstance, { access, feeds, tokens, limits, hasCredentials }: DownstreamOptions): Promise<void> {
-  // SDKs post to bullet with an empty body, sometimes labelled application/json: accept any.
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => { done(null) })
-  // One per market: each market's hub publishes on its own.
+export async function downstreamRoutes (app: FastifyInstance, { feeds, tokens, limits, hasCredentials }: DownstreamOptions): Promise<void> {
+  // One per market: each market's hub publishes on its own. The bullet calls are in bullet.ts.
   const frames: Record<Market, FrameCache> = { spot: new FrameCache(), futures: new FrameCache() }
   for (const market of ['spot', 'futures'] as const) {
-    // The bullet call is where a WebSocket's caller is checked: its token is only handed out here.
-    app.post(`/${market}/api/v1/bullet-public`, async (request) => {
-      access.require(request.headers, 'read', market)
-      return bulletResponse(request, market, tokens.issue(market, false), limits)
-    })
-    app.post(`/${market}/api/v1/bullet-private`, async (request) => {
-      access.require(request.headers, 'private-stream', market)
-      if (!hasCredentials) throw new GatewayError('credentials-missing', { market, detail: 'private topics need KuCoin credentials configured on the gateway' })
-      return bulletResponse(request, market, tokens.issue(market, true), limits)
-    })
     app.get(`/${market}/ws`, { websocket: true }, (socket: WebSocket, request: FastifyRequest) => {
       const query = request.query as { token?: string, connectId?: string }
       const connectId = typeof query.connectId === 'string' && query.connectId.length <= 128 ? query.connectId : String(Date.now())

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { seen, startGateway } from '../helper.js'
 import { until } from '../ws/ws-client.js'
-import { errorAt, gql, subscriber } from './gql.js'
+import { gql, subscriber } from './gql.js'
 
 const READ = 'r'.repeat(20)
 const TRADE = 't'.repeat(20)
@@ -24,8 +24,10 @@ t.test('HTTP: 401 without a token; read runs queries; mutations need trade', asy
   const read = await gql(gw, '{ spot { serverTime } spotAccount { balances { currency } } }', undefined, bearer(READ))
   t.equal(read.errors, undefined)
   t.type(read.data.spot.serverTime, 'number')
-  const denied = await gql(gw, PLACE, { input: order }, bearer(READ))
-  t.match(errorAt(denied, 'placeSpotOrder')?.extensions, { type: 'urn:kgw:scope-missing', status: 403 })
+  const denied = await gw.call('POST', '/graphql', { headers: { 'content-type': 'application/json', ...bearer(READ) }, body: JSON.stringify({ query: PLACE, variables: { input: order } }) })
+  t.equal(denied.status, 403, 'a mutation without trade is refused as a whole, before it runs')
+  t.match(denied.headers['content-type'], /^application\/problem\+json/)
+  t.match(denied.json(), { type: 'urn:kgw:scope-missing', detail: /lacks the trade scope/ })
   t.equal(seen(gw.sim, '/api/v1/hf/orders').length, 0, 'KuCoin saw no order')
   const placed = await gql(gw, PLACE, { input: order }, bearer(TRADE))
   t.equal(placed.errors, undefined, JSON.stringify(placed.errors))

@@ -85,7 +85,8 @@ t.test('balance and order events of the account', async t => {
 })
 
 t.test('a subscriber that stops reading stays bounded and is cut off; others keep receiving', async t => {
-  const gw = await startGateway(t, { key: 'none', env: { KGW_WS_SOFT_LIMIT_BYTES: '65536', KGW_WS_HARD_LIMIT_BYTES: '262144' } })
+  // 60 aliases below: over the default KGW_GRAPHQL_MAX_ALIASES.
+  const gw = await startGateway(t, { key: 'none', env: { KGW_WS_SOFT_LIMIT_BYTES: '65536', KGW_WS_HARD_LIMIT_BYTES: '262144', KGW_GRAPHQL_MAX_ALIASES: '100' } })
   const [slow, fast] = await subscribers(t, gw, 2)
   const topic = '/market/match:KCS-USDT'
   // Aliases make each message about 2 KiB, so the paused socket's kernel buffers fill sooner.

@@ -12,6 +12,9 @@ import {
 import { LRUCache } from 'lru-cache'
 import { stringify } from 'safe-stable-stringify'
 import type { Caller } from '../../access.js'
+import { GatewayError } from '../../errors.js'
+import type { GraphqlLimits } from '../cost.js'
+import { checkDocument, checkSource } from '../operation-checks.js'
 import type { SubscribeRequest } from './protocol.js'
 
 export interface PreparedOperation {
@@ -37,6 +40,8 @@ export interface OperationOptions {
   privateFields: ReadonlySet<string>
   /** Most bytes of query text kept parsed and validated. */
   cacheBytes?: number
+  /** The same cost limits as queries over HTTP (operation-checks.ts). */
+  limits?: GraphqlLimits
 }
 
 const NOT_A_SUBSCRIPTION = 'only subscriptions run over WebSocket; send queries and mutations to POST /graphql'
@@ -77,22 +82,31 @@ export class Operations {
   private parse (query: string): Parsed {
     let parsed = this.parsed.get(query)
     if (parsed === undefined) {
-      parsed = parseAndValidate(this.options.schema, query)
+      parsed = parseAndValidate(this.options.schema, query, this.options.limits)
       this.parsed.set(query, parsed)
     }
     return parsed
   }
 }
 
-function parseAndValidate (schema: GraphQLSchema, query: string): Parsed {
+function parseAndValidate (schema: GraphQLSchema, query: string, limits: GraphqlLimits | undefined): Parsed {
   let document: DocumentNode
   try {
+    if (limits) checkSource(query, limits)
     document = parse(query, { maxTokens: 10_000 })
+    const errors = validate(schema, document, undefined, { maxErrors: 20 })
+    if (errors.length) return { errors }
+    if (limits) checkDocument(schema, document, limits)
   } catch (error) {
-    return { errors: [error instanceof GraphQLError ? error : new GraphQLError(String(error))] }
+    return { errors: [asGraphqlError(error)] }
   }
-  const errors = validate(schema, document, undefined, { maxErrors: 20 })
-  return errors.length ? { errors } : { document, normalised: print(document) }
+  return { document, normalised: print(document) }
+}
+
+function asGraphqlError (error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error
+  if (error instanceof GatewayError) return new GraphQLError(error.detail, { originalError: error })
+  return new GraphQLError(String(error))
 }
 
 /** The one root field of a validated subscription (validation allows exactly one, possibly inside fragments). */

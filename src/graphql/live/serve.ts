@@ -13,6 +13,7 @@ import type {} from '@fastify/websocket'
 import type { GraphQLFieldConfig, GraphQLSchema } from 'graphql'
 import type { WebSocket } from 'ws'
 import type { Metrics } from '../../metrics.js'
+import type { GraphqlLimits } from '../cost.js'
 import type { AccessOptions } from '../context.js'
 import { formatErrors } from '../errors.js'
 import type { StreamStats } from '../hub-stream.js'
@@ -27,6 +28,8 @@ export interface LiveOptions {
   /** The Subscription type's resolvers, attached to the schema here (mercurius only serves queries and mutations). */
   resolvers: object
   privateFields: ReadonlySet<string>
+  /** Cost limits, as for queries (KGW_GRAPHQL_MAX_*). */
+  graphqlLimits?: GraphqlLimits
   access: AccessOptions
   limits: LiveLimits
   stats: StreamStats
@@ -68,7 +71,7 @@ export function serveSubscriptions (app: FastifyInstance, options: LiveOptions):
   const groups = new Groups({ schema, stats: options.stats, format: result => formatErrors(result, formatterContext).response, count })
   const deps = {
     groups,
-    operations: new Operations({ schema, privateFields: options.privateFields }),
+    operations: new Operations({ schema, privateFields: options.privateFields, limits: options.graphqlLimits }),
     access: options.access,
     limits: options.limits,
     stats: options.stats,

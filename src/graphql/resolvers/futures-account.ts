@@ -1,6 +1,6 @@
-// Query.futuresAccount: overview, positions and orders. Every field is private.
+// Query.futuresAccount: overview, positions and orders. Every field is private (guard.ts checks).
 import { exactlyOne, list, toKucoinSide, toKucoinType, type Json } from '../convert.js'
-import { requirePrivate, type GraphQLContext } from '../context.js'
+import type { GraphQLContext } from '../context.js'
 import { decodeCursor, pageInfo, pageSize } from '../paging.js'
 import type { FuturesAccountResolvers } from '../schema-types.generated.js'
 import { segment, type Upstream } from '../upstream.js'
@@ -10,20 +10,16 @@ interface NumberedPage { currentPage?: number, totalPage?: number, items?: Json[
 
 export function futuresAccountResolvers (upstream: Upstream): FuturesAccountResolvers<GraphQLContext> {
   return {
-    overview: async (_, { currency }, ctx) => {
-      requirePrivate(ctx, 'futures')
+    overview: async (_, { currency }) => {
       return futuresOverview(await upstream.get('futures', '/api/v1/account-overview', { currency }))
     },
-    positions: async (_, { currency }, ctx) => {
-      requirePrivate(ctx, 'futures')
+    positions: async (_, { currency }) => {
       return list(await upstream.get('futures', '/api/v1/positions', { currency }), 'futures').map(p => futuresPosition(p as Json))
     },
-    position: async (_, { symbol }, ctx) => {
-      requirePrivate(ctx, 'futures')
+    position: async (_, { symbol }) => {
       return futuresPosition(await upstream.get('futures', '/api/v1/position', { symbol }))
     },
-    orders: async (_, args, ctx) => {
-      requirePrivate(ctx, 'futures')
+    orders: async (_, args) => {
       // A cursor keeps the page size it was made with, so pages stay aligned.
       const cursor = decodeCursor(args.after, ['page', 'size'])
       const size = cursor?.size ?? pageSize(args.first, 50, 1000)
@@ -39,8 +35,7 @@ export function futuresAccountResolvers (upstream: Upstream): FuturesAccountReso
       const more = page < (data.totalPage ?? 0)
       return { items: list(data.items ?? [], 'futures').map(o => futuresOrder(o as Json)), pageInfo: pageInfo(more ? { page: page + 1, size } : undefined) }
     },
-    order: async (_, { orderId, clientOid }, ctx) => {
-      requirePrivate(ctx, 'futures')
+    order: async (_, { orderId, clientOid }) => {
       const [by, id] = exactlyOne('futures', ['orderId', orderId], ['clientOid', clientOid])
       return futuresOrder(by === 'orderId'
         ? await upstream.get('futures', `/api/v1/orders/${segment(id)}`)

@@ -1,6 +1,8 @@
 // The whole resolver map, typed against the generated schema types (a field
-// the schema adds without a resolver here fails the typecheck).
+// the schema adds without a resolver here fails the typecheck) and guarded
+// in one place (guard.ts).
 import type { GraphQLContext } from '../context.js'
+import { guardResolvers } from '../guard.js'
 import { decimalScalar, timestampScalar } from '../scalars.js'
 import type { Resolvers, SpotStats, SpotSymbol } from '../schema-types.generated.js'
 import type { Upstream } from '../upstream.js'
@@ -15,7 +17,7 @@ import { tradingResolvers } from './trading.js'
 const namespace = (): Record<string, never> => ({})
 
 export function buildResolvers (upstream: Upstream, streams: StreamDeps): Resolvers<GraphQLContext> {
-  return {
+  return guardResolvers({
     Decimal: decimalScalar,
     Timestamp: timestampScalar,
     Query: { spot: namespace, futures: namespace, spotAccount: namespace, futuresAccount: namespace },
@@ -26,7 +28,7 @@ export function buildResolvers (upstream: Upstream, streams: StreamDeps): Resolv
     Mutation: tradingResolvers(upstream),
     SpotSymbol: { stats: spotSymbolStats(upstream) },
     Subscription: subscriptionResolvers(streams)
-  }
+  })
 }
 
 /**

@@ -1,6 +1,6 @@
-// Query.spotAccount: balances, HF orders and fills. Every field is private.
+// Query.spotAccount: balances, HF orders and fills. Every field is private (guard.ts checks).
 import { exactlyOne, list, toKucoinSide, toKucoinType, type Json } from '../convert.js'
-import { requirePrivate, type GraphQLContext } from '../context.js'
+import type { GraphQLContext } from '../context.js'
 import { decodeCursor, pageInfo, pageSize, slice } from '../paging.js'
 import type { SpotAccountOrdersArgs, SpotAccountResolvers, SpotOrderPage } from '../schema-types.generated.js'
 import { segment, type Upstream } from '../upstream.js'
@@ -37,22 +37,18 @@ async function orders (upstream: Upstream, args: SpotAccountOrdersArgs): Promise
 
 export function spotAccountResolvers (upstream: Upstream): SpotAccountResolvers<GraphQLContext> {
   return {
-    balances: async (_, { currency, type }, ctx) => {
-      requirePrivate(ctx, 'spot')
+    balances: async (_, { currency, type }) => {
       return list(await upstream.get('spot', '/api/v1/accounts', { currency, type }), 'spot').map(b => balance(b as Json))
     },
-    orders: async (_, args, ctx) => {
-      requirePrivate(ctx, 'spot')
+    orders: async (_, args) => {
       return orders(upstream, args)
     },
-    order: async (_, { symbol, orderId, clientOid }, ctx) => {
-      requirePrivate(ctx, 'spot')
+    order: async (_, { symbol, orderId, clientOid }) => {
       const [by, id] = exactlyOne('spot', ['orderId', orderId], ['clientOid', clientOid])
       const path = by === 'orderId' ? `/api/v1/hf/orders/${segment(id)}` : `/api/v1/hf/orders/client-order/${segment(id)}`
       return spotOrder(await upstream.get('spot', path, { symbol }))
     },
-    fills: async (_, args, ctx) => {
-      requirePrivate(ctx, 'spot')
+    fills: async (_, args) => {
       const first = pageSize(args.first, 20, 100)
       const cursor = decodeCursor(args.after, ['lastId'])
       const data = await upstream.get<LastIdPage>('spot', '/api/v1/hf/fills', {

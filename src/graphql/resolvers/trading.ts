@@ -1,11 +1,11 @@
-// Mutation: placing and cancelling orders. Each first asks the Access
-// (trading enabled, credentials), then goes through the same policy as the
-// REST proxy. Nothing is retried: `clientOid` is the caller's idempotency key,
+// Mutation: placing and cancelling orders. guard.ts has checked the caller
+// (trade scope, trading enabled, credentials); each goes through the same
+// policy as the REST proxy. Nothing is retried: `clientOid` is the caller's idempotency key,
 // generated here when absent so a caller can always look its order up.
 import { randomUUID } from 'node:crypto'
 import type { Market } from '../../kucoin/catalog.js'
 import { exactlyOne, list, need, text, toKucoinSide, toKucoinType, type Json } from '../convert.js'
-import { requireTrading, type GraphQLContext } from '../context.js'
+import type { GraphQLContext } from '../context.js'
 import type { FuturesOrderInput, MutationResolvers, OrderCancellation, OrderPlacement, SpotOrderInput } from '../schema-types.generated.js'
 import { segment, type Upstream } from '../upstream.js'
 
@@ -63,36 +63,30 @@ function cancellation (data: unknown): OrderCancellation {
 
 export function tradingResolvers (upstream: Upstream): MutationResolvers<GraphQLContext> {
   return {
-    placeSpotOrder: async (_, { input }, ctx) => {
-      requireTrading(ctx, 'spot')
+    placeSpotOrder: async (_, { input }) => {
       const clientOid = input.clientOid ?? newClientOid()
       return placement(await upstream.write('spot', 'POST', '/api/v1/hf/orders', { body: spotBody(input, clientOid) }), clientOid, 'spot')
     },
-    cancelSpotOrder: async (_, { symbol, orderId, clientOid }, ctx) => {
-      requireTrading(ctx, 'spot')
+    cancelSpotOrder: async (_, { symbol, orderId, clientOid }) => {
       const [by, id] = exactlyOne('spot', ['orderId', orderId], ['clientOid', clientOid])
       const path = by === 'orderId' ? `/api/v1/hf/orders/${segment(id)}` : `/api/v1/hf/orders/client-order/${segment(id)}`
       return cancellation(await upstream.write('spot', 'DELETE', path, { params: { symbol } }))
     },
-    cancelAllSpotOrders: async (_, { symbol }, ctx) => {
-      requireTrading(ctx, 'spot')
+    cancelAllSpotOrders: async (_, { symbol }) => {
       // KuCoin answers "success" without ids.
       return cancellation(await upstream.write('spot', 'DELETE', '/api/v1/hf/orders', { params: { symbol } }))
     },
-    placeFuturesOrder: async (_, { input }, ctx) => {
-      requireTrading(ctx, 'futures')
+    placeFuturesOrder: async (_, { input }) => {
       const clientOid = input.clientOid ?? newClientOid()
       return placement(await upstream.write('futures', 'POST', '/api/v1/orders', { body: futuresBody(input, clientOid) }), clientOid, 'futures')
     },
-    cancelFuturesOrder: async (_, { orderId, clientOid, symbol }, ctx) => {
-      requireTrading(ctx, 'futures')
+    cancelFuturesOrder: async (_, { orderId, clientOid, symbol }) => {
       const [by, id] = exactlyOne('futures', ['orderId', orderId], ['clientOid', clientOid])
       return cancellation(by === 'orderId'
         ? await upstream.write('futures', 'DELETE', `/api/v1/orders/${segment(id)}`)
         : await upstream.write('futures', 'DELETE', `/api/v1/orders/client-order/${segment(id)}`, { params: { symbol } }))
     },
-    cancelAllFuturesOrders: async (_, { symbol }, ctx) => {
-      requireTrading(ctx, 'futures')
+    cancelAllFuturesOrders: async (_, { symbol }) => {
       return cancellation(await upstream.write('futures', 'DELETE', '/api/v3/orders', { params: { symbol } }))
     }
   }

@@ -1,0 +1,67 @@
+// Everything refused before a GraphQL operation runs, so that nothing is
+// spent on it: the size and cost limits (cost.ts), and what a mutation needs
+// (POST with JSON, a token with `trade`). Limits answer GraphQL errors with
+// the kinds below (HTTP 400); transport and scope refusals are REST-style
+// problems (graphql-plugin.ts's error handler).
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { Kind, type DocumentNode, type GraphQLSchema } from 'graphql'
+import { GatewayError, type ErrorKind } from '../errors.js'
+import { mediaType } from '../http/content-type.js'
+import type { GraphQLContext } from './context.js'
+import { measureDocument, scanSource, type GraphqlLimits, type OperationCost } from './cost.js'
+
+/** The refusals that stay GraphQL-shaped: the request was understood and is too big. */
+export const LIMIT_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['graphql-tokens-exceeded', 'graphql-aliases-exceeded', 'graphql-depth-exceeded', 'graphql-calls-exceeded', 'graphql-batch-exceeded'])
+
+const over = (kind: ErrorKind, detail: string): GatewayError => new GatewayError(kind, { detail })
+
+export function checkSource (source: string, limits: GraphqlLimits): void {
+  const { tokens, aliases } = scanSource(source)
+  if (aliases > limits.maxAliases) throw over('graphql-aliases-exceeded', `the document has ${aliases} aliases; the limit is ${limits.maxAliases} (KGW_GRAPHQL_MAX_ALIASES)`)
+  if (tokens > limits.maxTokens) throw over('graphql-tokens-exceeded', `the document has about ${tokens} tokens; the limit is ${limits.maxTokens} (KGW_GRAPHQL_MAX_TOKENS)`)
+}
+
+export function checkDocument (schema: GraphQLSchema, document: DocumentNode, limits: GraphqlLimits): OperationCost {
+  const cost = measureDocument(schema, document)
+  if (cost.aliases > limits.maxAliases) throw over('graphql-aliases-exceeded', `the operation has ${cost.aliases} aliased fields, fragments expanded; the limit is ${limits.maxAliases} (KGW_GRAPHQL_MAX_ALIASES)`)
+  if (cost.depth > limits.maxDepth) throw over('graphql-depth-exceeded', `the operation is ${cost.depth} fields deep; the limit is ${limits.maxDepth} (KGW_GRAPHQL_MAX_DEPTH)`)
+  if (cost.calls > limits.maxUpstreamCalls) throw over('graphql-calls-exceeded', `the operation could make ${cost.calls} KuCoin calls; the limit is ${limits.maxUpstreamCalls} per request (KGW_GRAPHQL_MAX_UPSTREAM_CALLS)`)
+  return cost
+}
+
+const hasMutation = (document: DocumentNode): boolean => document.definitions.some(d => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'mutation')
+
+/** A mutation changes state: only over POST with a JSON body, and only for a token that may trade. */
+function checkMutation (context: GraphQLContext): void {
+  const request = context.reply?.request
+  const type = mediaType(String(request?.headers['content-type'] ?? ''))
+  if (request?.method !== 'POST' || type !== 'application/json') {
+    throw new GatewayError('unsupported-media-type', { detail: `mutations need POST with Content-Type: application/json (got ${request?.method ?? '?'} ${type || 'without a type'})` })
+  }
+  const { caller } = context.access
+  if (!caller.scopes.has('trade')) throw new GatewayError('scope-missing', { detail: `token "${caller.name}" lacks the trade scope mutations need` })
+}
+
+export function installOperationChecks (app: FastifyInstance, limits: GraphqlLimits): void {
+  // Known documents (mercurius caches parsed ones, so this is keyed by the same object) and each request's spend.
+  const costs = new WeakMap<DocumentNode, OperationCost>()
+  const spent = new WeakMap<FastifyReply, number>()
+  app.addHook('preHandler', async request => {
+    if (request.routeOptions.url === '/graphql' && Array.isArray(request.body) && request.body.length > limits.maxBatch) {
+      throw over('graphql-batch-exceeded', `the batch has ${request.body.length} operations; the limit is ${limits.maxBatch} (KGW_GRAPHQL_MAX_BATCH)`)
+    }
+  })
+  app.graphql.addHook('preParsing', async (_schema, source) => { checkSource(source, limits) })
+  // Before graphql's own validation, whose cost grows with the document too.
+  app.graphql.addHook('preValidation', async (schema, document) => { costs.set(document, checkDocument(schema, document, limits)) })
+  app.graphql.addHook<GraphQLContext>('preExecution', async (schema, document, context) => {
+    if (hasMutation(document)) checkMutation(context)
+    const cost = costs.get(document) ?? checkDocument(schema, document, limits)
+    const reply = context.reply
+    if (reply === undefined) return
+    // The operations of one batch share the request's budget.
+    const total = (spent.get(reply) ?? 0) + cost.calls
+    spent.set(reply, total)
+    if (total > limits.maxUpstreamCalls) throw over('graphql-calls-exceeded', `the batch could make ${total} KuCoin calls; the limit is ${limits.maxUpstreamCalls} per request (KGW_GRAPHQL_MAX_UPSTREAM_CALLS)`)
+  })
+}
