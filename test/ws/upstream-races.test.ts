@@ -131,7 +131,7 @@ t.test('the new socket dying inside the overlap: the old one serves on alone, no
   up.script = index => index === 2 ? { dropOnSubscribe: 1 } : {}
   const { pool, seen } = makePool(t, up, { renewAfterMs: 800, backoffInitialMs: 300 })
   pool.subscribe([A])
-  await until(() => seen.acks.length === 1, 10_000, 'first ack')
+  await until(() => up.open().some(s => s.topics.has(A)), 10_000, 'subscribed at KuCoin')
   const published = await stream(up, A, () => up.sockets.length >= 3 && up.open().length === 1 && up.sockets[0]!.closedAt !== undefined, 'a renewal after the failed one')
   t.ok(up.sockets[1]!.closedAt !== undefined, 'the dying new socket is gone')
   t.same(up.open().map(s => s.index), [3], 'one socket left at KuCoin: the old one was closed after the next renewal')
@@ -147,7 +147,7 @@ t.test('the current socket dropping while a renewal waits for its welcome: one c
   up.script = index => index === 2 ? { welcome: { delayMs: 300 } } : {}
   const { pool, seen } = makePool(t, up, { renewAfterMs, backoffInitialMs: 50 })
   pool.subscribe([A])
-  await until(() => seen.acks.length === 1, 10_000, 'first ack')
+  await until(() => up.open().some(s => s.topics.has(A)), 10_000, 'subscribed at KuCoin')
   await until(() => up.sockets.length === 2, 10_000, 'the renewal socket')
   up.sockets[0]!.drop() // while socket 2 waits for its (late) welcome
   await until(() => up.sockets.length >= 7, 20_000, 'five more sockets')
@@ -163,7 +163,7 @@ t.test('failed renewals back off with growing waits and never touch the current 
   const up = await scripted(t)
   const { pool, seen } = makePool(t, up, { renewAfterMs: 500, backoffInitialMs: 200, backoffMaxMs: 5000 })
   pool.subscribe([A])
-  await until(() => seen.acks.length === 1, 10_000, 'first ack')
+  await until(() => up.open().some(s => s.topics.has(A)), 10_000, 'subscribed at KuCoin')
   up.failBullets(5)
   await until(() => up.sockets.length >= 2, 20_000, 'a renewal after five failed ones')
   const attempts = up.bullets.slice(1, 7) // five failures, then the success
