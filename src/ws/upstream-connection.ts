@@ -58,6 +58,8 @@ export class Connection {
   private readonly timers = new Map<TimerName, NodeJS.Timeout>()
   private overlap: { filter: OverlapFilter, clear: NodeJS.Timeout | undefined } | undefined
   private token: BulletToken | undefined
+  /** The overlap's time is up but the new socket still waits for subscribe answers. */
+  private overlapDue = false
   private nextId = 1
 
   constructor (private readonly limits: ConnectionLimits, private readonly hooks: ConnectionHooks, private readonly privateChannel: boolean, random?: () => number) {
@@ -220,6 +222,10 @@ export class Connection {
     } else if (this.topics.delete(answer.topic)) {
       this.hooks.onTopicRefused(answer.topic, Number(frame.code ?? 0), String(frame.data ?? 'refused'))
     }
+    if (this.overlapDue && socket?.ledger.size === 0) {
+      this.overlapDue = false
+      this.dispatch({ type: 'timer', name: 'overlap' })
+    }
   }
 
   private closeSocket (id: number): void {
@@ -244,12 +250,18 @@ export class Connection {
 
   private schedule (name: TimerName, ms: number): void {
     this.cancel(name)
-    const timer = setTimeout(() => { this.timers.delete(name); this.dispatch({ type: 'timer', name }) }, ms)
+    const timer = setTimeout(() => {
+      this.timers.delete(name)
+      // The overlap ends only once the new socket has its answers: until then the old one may be the only one delivering.
+      if (name === 'overlap' && this.current()?.ledger.size) this.overlapDue = true
+      else this.dispatch({ type: 'timer', name })
+    }, ms)
     timer.unref()
     this.timers.set(name, timer)
   }
 
   private cancel (name: TimerName): void {
+    if (name === 'overlap') this.overlapDue = false
     const timer = this.timers.get(name)
     if (timer) clearTimeout(timer)
     this.timers.delete(name)
