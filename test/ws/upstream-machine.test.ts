@@ -4,6 +4,7 @@
 // plain event sequences.
 import t from 'tap'
 import { backoffMs } from '../../src/ws/upstream/backoff.js'
+import { UpstreamBudget } from '../../src/ws/upstream/budget.js'
 import { SubscribeLedger, frameTopics } from '../../src/ws/upstream/ledger.js'
 import { UpstreamMachine, type Command } from '../../src/ws/upstream/machine.js'
 import { OverlapFilter } from '../../src/ws/upstream/overlap.js'
@@ -168,4 +169,20 @@ t.test('overlap filter: each copy passes once, true repeats pass, the tail drops
   t.ok(f.pass(1, y), 'then y passes again, unrecorded')
   t.equal(f.size, 0)
   t.notOk(f.pass(3, y), 'a third socket is never passed')
+})
+
+t.test('budget: connections are reserved and released; the connect rate makes the next connect wait', async t => {
+  const budget = new UpstreamBudget(2, 2)
+  t.ok(budget.tryReserve())
+  t.ok(budget.tryReserve())
+  t.notOk(budget.tryReserve(), 'the third is refused')
+  t.same(budget.status(), { max: 2, used: 2 })
+  budget.release()
+  t.ok(budget.tryReserve(), 'room again after a release')
+  await budget.connectSlot()
+  await budget.connectSlot()
+  let third = false
+  budget.connectSlot().then(() => { third = true }, () => {})
+  for (let i = 0; i < 5; i++) await new Promise(resolve => setImmediate(resolve))
+  t.notOk(third, 'a third connect within the minute waits for its slot')
 })
