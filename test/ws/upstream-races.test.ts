@@ -191,6 +191,21 @@ t.test('bullet failures at connect back off, then the topic is acked', async t =
   t.equal(pool.status().serving, true)
 })
 
+t.test('a bullet answer with a malformed endpoint is a failed connect, retried with backoff', async t => {
+  const up = await scripted(t)
+  let calls = 0
+  const real = up.fetchToken
+  up.fetchToken = async () => {
+    const token = await real()
+    return ++calls === 1 ? { ...token, endpoint: 'not a url' } : token
+  }
+  const { pool, seen } = makePool(t, up)
+  pool.subscribe([A])
+  await until(() => seen.acks.length === 1, 10_000, 'the ack')
+  t.equal(calls, 2)
+  t.ok(seen.warnings.includes('upstream connect failed'))
+})
+
 t.test('a missing welcome and a refused connection: both sockets closed, the next one serves', async t => {
   const up = await scripted(t)
   up.script = index => index === 1 ? { welcome: 'never' } : index === 2 ? { welcome: { error: 509, message: 'exceed max session count limitation of 50' } } : {}
