@@ -34,12 +34,15 @@ t.test('failed connects back off exponentially; the adopted socket resets the at
   const m = new UpstreamMachine(config, () => 0)
   m.handle({ type: 'start' })
   const waits: number[] = []
+  let downs = 0
   for (let socket = 1; socket <= 4; socket++) {
     const out = m.handle({ type: 'failed', socket, reason: 'bullet failed' })
+    downs += out.filter(c => c.type === 'down').length
     waits.push(scheduled(out, 'reconnect')!)
     t.same(opens(m.handle({ type: 'timer', name: 'reconnect' })), [{ type: 'open', socket: socket + 1, purpose: 'connect' }])
   }
   t.same(waits, [50, 100, 200, 400], 'equal jitter with random 0: half of 100·2^n')
+  t.equal(downs, 1, 'the first failure is announced as a drop, once')
   const up = m.handle({ type: 'welcomed', socket: 5, overlapMs: 50 })
   t.match(up.find(c => c.type === 'adopt'), { reconnect: false }, 'never up before: not a reconnect')
   t.equal(m.state.reconnectAttempt, 0)

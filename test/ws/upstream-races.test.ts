@@ -188,6 +188,7 @@ t.test('bullet failures at connect back off, then the topic is acked', async t =
   const waits = gaps(up.bullets)
   t.same(waits.map((w, i) => w >= [50, 100, 200][i]! - 20), [true, true, true], `waits ${waits.join(', ')} ms grow`)
   t.same(seen.acks, [A])
+  t.equal(seen.downs.length, 1, 'the first failure announced once, as a drop')
   t.equal(pool.status().serving, true)
 })
 

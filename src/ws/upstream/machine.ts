@@ -115,6 +115,8 @@ export class UpstreamMachine {
       out.push({ type: 'schedule', name: 'renew', ms: backoffMs(this.config, s.renewAttempt++, this.random) })
       return out
     }
+    // The first connect failing is an outage too: whoever waits for these topics hears of it once, as of a drop.
+    if (!s.hasBeenUp && s.reconnectAttempt === 0) out.push({ type: 'down', reason })
     return [...out, ...this.backoff(reason)]
   }
 
