@@ -210,6 +210,8 @@ export class Connection {
     let frame: ControlFrame
     try { frame = JSON.parse(data.toString()) } catch { return }
     if (frame.type === 'message' && typeof (frame as { topic?: unknown }).topic === 'string') {
+      // A message whose topic the fast path could not read (e.g. keys reordered): the same overlap rule applies.
+      if (this.overlap && !this.overlap.filter.pass(id, data)) return
       this.hooks.onMessage((frame as { topic: string }).topic, data)
     } else if (frame.type === 'ack' || frame.type === 'error') {
       this.onAnswer(id, frame)
