@@ -1,0 +1,72 @@
+// Resuming a book stream after a reconnect (within and beyond the replay
+// window) and the refusals of /gateway/book topics, over real sockets.
+import t from 'tap'
+import { startGateway, type Gateway } from '../helper.js'
+import { connect, until, type TestSocket } from '../ws/ws-client.js'
+import { BookConsumer } from './consumer.js'
+
+function follow (socket: TestSocket, consumer: BookConsumer, topic: string): () => void {
+  let done = 0
+  const timer = setInterval(() => {
+    const frames = socket.frames
+    for (; done < frames.length; done++) if (frames[done]!.topic === topic && frames[done]!.type === 'message') consumer.apply(frames[done] as any)
+  }, 5)
+  return () => clearInterval(timer)
+}
+
+async function watch (gw: Gateway, market: 'spot' | 'futures', symbol: string): Promise<{ socket: TestSocket, consumer: BookConsumer, stop: () => void }> {
+  const socket = await connect(gw.url, market)
+  const consumer = new BookConsumer(gw.sim, market, symbol)
+  const topic = `/gateway/book:${symbol}`
+  const stop = follow(socket, consumer, topic)
+  const ack = await socket.subscribe(topic)
+  if (ack.type !== 'ack') throw new Error(JSON.stringify(ack))
+  return { socket, consumer, stop: () => { stop(); socket.close() } }
+}
+
+t.test('resume: within the window the missed changes, marked recovered; beyond it a fresh snapshot', async t => {
+  const gw = await startGateway(t, { env: { KGW_BOOKS_REPLAY_FRAMES: '50' } })
+  gw.sim.books.record('spot', 'ETH-USDT')
+  const first = await watch(gw, 'spot', 'ETH-USDT')
+  await until(() => first.consumer.seen.changes >= 3, 20_000, 'some changes')
+  first.stop()
+  const since = first.consumer.sequence!
+  // While nobody listens the book lingers and keeps its window.
+  await until(() => (gw.app.books as any).entries.get('spot:ETH-USDT').keeper.sync.sequence > since + 5, 20_000, 'the book moved on')
+
+  const socket = await connect(gw.url)
+  t.teardown(() => socket.close())
+  const consumer = new BookConsumer(gw.sim, 'spot', 'ETH-USDT')
+  consumer.bids = first.consumer.bids
+  consumer.asks = first.consumer.asks
+  consumer.sequence = since
+  const stop = follow(socket, consumer, '/gateway/book:ETH-USDT')
+  t.teardown(stop)
+  socket.send({ id: 'r', type: 'subscribe', topic: '/gateway/book:ETH-USDT', since: String(since), response: true })
+  await until(() => consumer.seen.recoveries.length === 1 && consumer.seen.changes >= 3, 20_000, 'the recovery')
+  t.match(consumer.seen.recoveries[0], { recovered: true, since })
+  const replayed = socket.frames.filter(f => f.subject === 'changes' && f.recovered === true)
+  t.equal(replayed.length, consumer.seen.recoveries[0].frames, 'the replayed frames are marked recovered: true')
+  t.ok(replayed.length >= 1)
+  t.equal(consumer.seen.snapshots, 0, 'no snapshot was needed')
+  t.same(consumer.problems, [], 'the resumed book equals the truth at every step')
+
+  // Far behind the window (or from before the book's last resync): not recovered, a snapshot instead.
+  const late = await connect(gw.url)
+  t.teardown(() => late.close())
+  late.send({ id: 'x', type: 'subscribe', topic: '/gateway/book:ETH-USDT', since: 5, response: true })
+  const snapshot = await late.waitFor(f => f.subject === 'snapshot', 20_000)
+  t.equal(snapshot.recovered, false)
+  t.match(late.frames.find(f => f.subject === 'recovery'), { data: { recovered: false, since: 5 } })
+})
+
+t.test('refusals: unknown symbol, bad topic, book limit', async t => {
+  const gw = await startGateway(t, { env: { KGW_BOOKS_MAX: '1' } })
+  const socket = await connect(gw.url)
+  t.teardown(() => socket.close())
+  t.match(await socket.subscribe('/gateway/book:NOPE-USDT'), { type: 'error', code: 404 })
+  t.match(await socket.subscribe('/gateway/nothing:BTC-USDT'), { type: 'error', code: 404 })
+  t.match(await socket.subscribe('/gateway/book:BTC-USDT'), { type: 'ack' })
+  t.match(await socket.subscribe('/gateway/book:ETH-USDT'), { type: 'error', code: 509 }, 'over KGW_BOOKS_MAX')
+  t.match((await gw.get('/books/spot/ETH-USDT')).json(), { status: 503, type: 'urn:kgw:book-limit-reached' })
+})
