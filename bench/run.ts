@@ -2,6 +2,7 @@
 // BENCH_SECONDS sets the measured duration of each run (default 10).
 import { execSync } from 'node:child_process'
 import { cpus } from 'node:os'
+import { booksBench } from './books.js'
 import { fanoutBench } from './fanout.js'
 import { graphqlBench } from './graphql.js'
 import { restProxyBench } from './rest-proxy.js'
@@ -9,7 +10,8 @@ import { restProxyBench } from './rest-proxy.js'
 const benches: Record<string, () => Promise<string>> = {
   'rest-proxy': restProxyBench,
   fanout: fanoutBench,
-  graphql: graphqlBench
+  graphql: graphqlBench,
+  books: booksBench
 }
 
 execSync('npm run --silent build', { stdio: 'inherit' })
