@@ -177,7 +177,7 @@ export async function booksBench (): Promise<string> {
   const sim = await startSimulator({ ws: { anySymbol: true, maxConnections: 100_000, maxNewConnectionsPerMinute: 1_000_000, maxTopicsPerConnection: 100_000 } })
   const start = initial()
   sim.addFault({ market: 'spot', method: 'GET', path: '/api/v3/market/orderbook/level2', action: { kind: 'raw', status: 200, body: JSON.stringify({ code: '200000', data: { time: Date.now(), sequence: '0', ...start } }) } })
-  const gateway = await startRole('gateway', [sim.spotUrl, sim.futuresUrl, 'KGW_BOOKS_MAX=100000', 'KGW_WS_MAX_TOPICS_PER_CLIENT=100000', 'KGW_UPSTREAM_WS_MAX_TOPICS=100000', 'KGW_BOOKS_LINGER_MS=0'], 0)
+  const gateway = await startRole('gateway', [sim.spotUrl, sim.futuresUrl, 'KGW_BOOKS_MAX=100000', 'KGW_WS_MAX_TOPICS_PER_CLIENT=100000', 'KGW_UPSTREAM_WS_MAX_TOPICS=1000', 'KGW_BOOKS_LINGER_MS=0'], 0)
   const pid = gateway.child.pid!
   const idleRss = (await procStat(pid)).rssKb
   const rows: string[] = []
