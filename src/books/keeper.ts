@@ -219,7 +219,8 @@ export class BookKeeper implements KeeperHubClient {
       else {
         this.deps.observer.resync(this.market, event.cause, event.kind === 'lost' ? event.missed : 0)
         if (event.kind === 'lost') this.onLost(event.cause)
-        this.schedule(this.backoff())
+        // After a reconnect a snapshot is worth fetching once deltas flow again (send() asks on the first one).
+        this.schedule(event.cause === 'reconnect' ? this.deps.limits.snapshotDelayMs : this.backoff())
       }
     }
   }

@@ -81,10 +81,10 @@ t.test('WebSocket: under dropped, repeated and reordered deltas every consumer a
   // Two consumers per book: both must be right, and they share one upstream topic and one resync.
   const watchers = await Promise.all([...books, ...books].map(([m, s]) => watch(gw, m, s)))
   t.teardown(() => { for (const w of watchers) w.stop() })
-  await until(() => watchers.every(w => w.consumer.seen.changes >= 40) && watchers.some(w => w.consumer.seen.resyncs >= 2), 45_000, 'changes and resyncs on every book')
+  await until(() => watchers.every(w => w.consumer.seen.changes >= 25) && watchers.some(w => w.consumer.seen.resyncs >= 2), 45_000, 'changes and resyncs on every book')
   for (const w of watchers) t.same(w.consumer.problems, [], 'no consumer ever held a wrong book')
   const checks = watchers.reduce((n, w) => n + w.consumer.seen.checks, 0)
-  t.ok(checks > 200, `${checks} books checked against the truth`)
+  t.ok(checks > 100, `${checks} books checked against the truth`)
   t.ok(gw.sim.books.faultCounts().dropped > 0, 'deltas were dropped')
   const topics = gw.sim.ws.subscriptions().flatMap(c => c.topics).sort()
   t.same(topics, ['/contractMarket/level2:XBTUSDTM', '/market/level2:BTC-USDT', '/market/level2:ETH-USDT'], 'one upstream topic per book')
