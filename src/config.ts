@@ -77,6 +77,8 @@ export interface Config {
     snapshotDelayMs: number
     maxBufferedDeltas: number
     replayFrames: number
+    /** Futures books also read KuCoin's sequenced top 5 and resync when it disagrees. */
+    crossCheck: boolean
     /** Spot snapshots: the whole signed book (`full`), the public top 100 (`partial`), or full when credentials are set (`auto`). */
     spotSnapshot: 'auto' | 'full' | 'partial'
   }
@@ -343,6 +345,7 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       snapshotDelayMs: r.int('KGW_BOOKS_SNAPSHOT_DELAY_MS', 1000, 0, 60_000),
       maxBufferedDeltas: r.int('KGW_BOOKS_MAX_BUFFERED_DELTAS', 10_000, 10, 1_000_000),
       replayFrames: r.int('KGW_BOOKS_REPLAY_FRAMES', 1000, 0, 1_000_000),
+      crossCheck: r.bool('KGW_BOOKS_CROSS_CHECK', true),
       spotSnapshot: r.oneOf('KGW_BOOKS_SPOT_SNAPSHOT', ['auto', 'full', 'partial'] as const, 'auto')
     },
     graphql: {

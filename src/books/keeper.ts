@@ -7,7 +7,7 @@
 // changes and, once it has drained, gets a resync and a fresh snapshot.
 import { GatewayError } from '../errors.js'
 import type { Market } from '../kucoin/catalog.js'
-import { Level2FormatError, level2Topic, parseDelta, parseSnapshot, type SnapshotSource } from '../kucoin/level2.js'
+import { Level2FormatError, depthTopic, level2Topic, parseDelta, parseDepth, parseSnapshot, type SnapshotSource } from '../kucoin/level2.js'
 import { BookMessage, bookTopic, type BookEvent, type BookView, type ResyncReason } from './messages.js'
 import { BookSync, type SyncEvent } from './sync.js'
 
@@ -41,6 +41,8 @@ export interface KeeperLimits {
   maxBufferedDeltas: number
   /** Changes messages kept for resuming consumers; 0 keeps none. */
   replayFrames: number
+  /** Also subscribe KuCoin's sequenced top-5 topic (futures) and resync when it disagrees with the book. */
+  crossCheck: boolean
 }
 
 export interface BookObserver {
@@ -81,7 +83,7 @@ const MAX_BACKOFF_MS = 5000
 export class BookKeeper implements KeeperHubClient {
   readonly sync: BookSync
   readonly topic: string
-  readonly counters = { snapshots: 0, snapshotFailures: 0, malformed: 0 }
+  readonly counters = { snapshots: 0, snapshotFailures: 0, malformed: 0, crossChecks: 0 }
   private readonly consumers = new Map<BookConsumer, ConsumerState>()
   private readonly waiters = new Set<{ resolve: () => void, reject: (error: Error) => void }>()
   private replay: Replayed[] = []
@@ -99,8 +101,14 @@ export class BookKeeper implements KeeperHubClient {
     this.topic = bookTopic(symbol)
   }
 
+  /** The upstream topics this book reads. */
+  private topics (): string[] {
+    const depth = this.deps.limits.crossCheck ? depthTopic(this.market, this.symbol) : undefined
+    return depth === undefined ? [level2Topic(this.market, this.symbol)] : [level2Topic(this.market, this.symbol), depth]
+  }
+
   start (): void {
-    this.deps.hub.subscribe(this, [level2Topic(this.market, this.symbol)])
+    this.deps.hub.subscribe(this, this.topics())
     this.schedule(this.deps.limits.snapshotDelayMs)
   }
 
@@ -129,7 +137,9 @@ export class BookKeeper implements KeeperHubClient {
     }
     let delta
     try {
-      delta = parseDelta(this.market, JSON.parse(frame.toString('utf8')))
+      const message = JSON.parse(frame.toString('utf8')) as { topic?: unknown }
+      if (typeof message.topic === 'string' && message.topic.startsWith('/contractMarket/level2Depth')) return this.onDepth(message)
+      delta = parseDelta(this.market, message)
     } catch (error) {
       if (!(error instanceof Level2FormatError) && !(error instanceof SyntaxError)) throw error
       // A delta we cannot read is a delta we missed.
@@ -143,11 +153,20 @@ export class BookKeeper implements KeeperHubClient {
     if (this.sync.state === 'buffering' && !this.fetching && this.attempts === 0) this.schedule(0)
   }
 
+  /** KuCoin's sequenced top of the book: compared when the book is at that sequence. */
+  private onDepth (message: Parameters<typeof parseDepth>[0]): void {
+    const depth = parseDepth(message)
+    if (depth === undefined) return
+    const { compared, events } = this.sync.crossCheck(depth.sequence, depth.bids, depth.asks)
+    if (compared) this.counters.crossChecks++
+    this.handle(events)
+  }
+
   /** The hub let go of this client (it never should: nothing is buffered here); treated as a reconnect. */
   close (): void {
     if (this.closed) return
     this.handle(this.sync.reset('reconnect'))
-    this.deps.hub.subscribe(this, [level2Topic(this.market, this.symbol)])
+    this.deps.hub.subscribe(this, this.topics())
   }
 
   // ---- consumers ----

@@ -22,7 +22,7 @@ export interface BookView {
 
 export interface BookChanges { sequenceStart: number, sequenceEnd: number, bids: Level[], asks: Level[] }
 
-export type ResyncReason = 'gap' | 'reconnect' | 'stale-snapshot' | 'overflow' | 'shallow' | 'slow-consumer'
+export type ResyncReason = 'gap' | 'reconnect' | 'stale-snapshot' | 'overflow' | 'shallow' | 'cross-check' | 'slow-consumer'
 
 export type BookEvent =
   | { subject: 'snapshot', data: BookView }

@@ -31,7 +31,7 @@ export interface Snapshot {
   limit: number | undefined
 }
 
-export type ResyncCause = 'gap' | 'reconnect' | 'stale-snapshot' | 'overflow' | 'shallow'
+export type ResyncCause = 'gap' | 'reconnect' | 'stale-snapshot' | 'overflow' | 'shallow' | 'cross-check'
 
 export type SyncEvent =
   /** Applied: the book moved from `start - 1` to `end`; the rows are what changed within the known range. */
@@ -127,6 +127,21 @@ export class BookSync {
     }
     this.state = 'live'
     return [{ kind: 'synced', sequence: this.sequence }]
+  }
+
+  /**
+   * KuCoin's own top of the book at a sequence (futures `level2Depth5` carries one):
+   * when the book is at that very sequence its best levels must be the same, or
+   * the book is wrong however consistent its sequence looked. Other sequences
+   * cannot be compared and say nothing. Returns whether a comparison was made.
+   */
+  crossCheck (sequence: number, bids: Level[], asks: Level[]): { compared: boolean, events: SyncEvent[] } {
+    if (this.state !== 'live' || sequence !== this.sequence) return { compared: false, events: [] }
+    const same = (mine: Level[], theirs: Level[]): boolean => mine.length === theirs.length && mine.every((l, i) => l[0] === theirs[i]![0] && l[1] === theirs[i]![1])
+    if (same(this.bids.top(bids.length), bids) && same(this.asks.top(asks.length), asks)) return { compared: true, events: [] }
+    this.state = 'buffering'
+    this.buffer = []
+    return { compared: true, events: [{ kind: 'lost', cause: 'cross-check', missed: 0 }] }
   }
 
   /** The upstream connection dropped or was replaced: continuity is unknown. */

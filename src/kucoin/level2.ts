@@ -59,7 +59,7 @@ function levels (value: unknown, what: string): Level[] {
   })
 }
 
-interface Message { type?: unknown, subject?: unknown, data?: Record<string, unknown> }
+interface Message { type?: unknown, topic?: unknown, subject?: unknown, data?: Record<string, unknown> }
 
 /** A spot `trade.l2update` or a futures `level2` message's data as a Delta; undefined for other subjects. */
 export function parseDelta (market: Market, message: Message): Delta | undefined {
@@ -87,6 +87,22 @@ export function parseDelta (market: Market, message: Message): Delta | undefined
   if (parts.length !== 3 || (parts[1] !== 'buy' && parts[1] !== 'sell')) bad(`change ${JSON.stringify(data.change)} is not "price,side,size"`)
   const row: Row = [decimal(parts[0], 'change price'), decimal(parts[2], 'change size'), seq]
   return { start: seq, end: seq, bids: parts[1] === 'buy' ? [row] : [], asks: parts[1] === 'sell' ? [row] : [], time: millis(data.timestamp) }
+}
+
+/**
+ * The futures top-5 topic (PROTOCOL §6.3 `/contractMarket/level2Depth5`): KuCoin's
+ * own best levels with the book sequence they belong to, for cross-checking a
+ * book. Spot's depth topics carry no sequence, so they cannot be aligned.
+ */
+export function depthTopic (market: Market, symbol: string): string | undefined {
+  return market === 'futures' ? `/contractMarket/level2Depth5:${symbol}` : undefined
+}
+
+/** A depth message's data as sequence and levels; undefined when it is not one. */
+export function parseDepth (message: Message): { sequence: number, bids: Level[], asks: Level[] } | undefined {
+  const data = message.data
+  if (message.type !== 'message' || data === undefined || data === null || typeof data !== 'object' || data.sequence === undefined) return undefined
+  return { sequence: sequence(data.sequence, 'depth sequence'), bids: levels(data.bids, 'depth bids'), asks: levels(data.asks, 'depth asks') }
 }
 
 /** A REST order book's `data` (spot strings and ms `time`, futures numbers and ns `ts`) as a Snapshot. */

@@ -87,7 +87,7 @@ t.test('WebSocket: under dropped, repeated and reordered deltas every consumer a
   t.ok(checks > 100, `${checks} books checked against the truth`)
   t.ok(gw.sim.books.faultCounts().dropped > 0, 'deltas were dropped')
   const topics = gw.sim.ws.subscriptions().flatMap(c => c.topics).sort()
-  t.same(topics, ['/contractMarket/level2:XBTUSDTM', '/market/level2:BTC-USDT', '/market/level2:ETH-USDT'], 'one upstream topic per book')
+  t.same(topics, ['/contractMarket/level2:XBTUSDTM', '/contractMarket/level2Depth5:XBTUSDTM', '/market/level2:BTC-USDT', '/market/level2:ETH-USDT'], 'one upstream delta topic per book (and the futures top 5 for the cross-check)')
   t.match((await gw.get('/metrics')).text, /kgw_book_resyncs_total\{market="spot",cause="gap"\} [1-9]/)
 })
 

@@ -30,7 +30,7 @@ function setup (fetch: () => Promise<unknown>, replayFrames = 10): { keeper: Boo
     hub: { subscribe: (client, topics) => { hub.client = client; hub.topics.push(...topics) }, remove: () => { hub.client = undefined } },
     fetch,
     source: { path: '/api/v3/market/orderbook/level2', signed: true, limit: undefined },
-    limits: { softLimitBytes: 100, snapshotDelayMs: 0, maxBufferedDeltas: 100, replayFrames },
+    limits: { softLimitBytes: 100, snapshotDelayMs: 0, maxBufferedDeltas: 100, replayFrames, crossCheck: false },
     observer: { resync: (_m, cause) => resyncs.push(cause), latency: () => {} },
     kucoinNow: () => 2,
     now: () => 0,

@@ -70,3 +70,29 @@ t.test('refusals: unknown symbol, bad topic, book limit', async t => {
   t.match(await socket.subscribe('/gateway/book:ETH-USDT'), { type: 'error', code: 509 }, 'over KGW_BOOKS_MAX')
   t.match((await gw.get('/books/spot/ETH-USDT')).json(), { status: 503, type: 'urn:kgw:book-limit-reached' })
 })
+
+t.test('futures books are cross-checked against KuCoin\'s sequenced top 5; a disagreement resyncs', async t => {
+  const gw = await startGateway(t)
+  gw.sim.books.record('futures', 'XBTUSDTM')
+  const socket = await connect(gw.url, 'futures')
+  t.teardown(() => socket.close())
+  const consumer = new BookConsumer(gw.sim, 'futures', 'XBTUSDTM')
+  const stop = follow(socket, consumer, '/gateway/book:XBTUSDTM')
+  t.teardown(stop)
+  t.match(await socket.subscribe('/gateway/book:XBTUSDTM'), { type: 'ack' })
+  const keeper = (gw.app.books as any).entries.get('futures:XBTUSDTM').keeper
+  await until(() => keeper.counters.crossChecks >= 3, 20_000, 'cross-checks that matched')
+  t.equal(consumer.seen.resyncs, 0, 'matching top levels never resync')
+  // Hold KuCoin's feed still, then show a top 5 that disagrees at the book's own sequence.
+  gw.sim.ws.silence(true)
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const sequence = keeper.sync.sequence as number
+  gw.sim.ws.publishRaw('futures', '/contractMarket/level2Depth5:XBTUSDTM', JSON.stringify({
+    topic: '/contractMarket/level2Depth5:XBTUSDTM', type: 'message', subject: 'level2', sn: 1, data: { bids: [['1', 1]], sequence, timestamp: 1, ts: 1, asks: [['2', 1]] }
+  }))
+  await until(() => consumer.seen.resyncs >= 1, 20_000, 'a resync')
+  gw.sim.ws.silence(false)
+  await until(() => consumer.seen.snapshots >= 2 && consumer.seen.changes >= 3, 30_000, 'a consistent book again')
+  t.same(consumer.problems, [], 'right before and after')
+  t.match((await gw.get('/metrics')).text, /kgw_book_resyncs_total\{market="futures",cause="cross-check"\} 1/)
+})

@@ -149,3 +149,12 @@ t.test('randomised: under drops, repeats and reordering, a live book always equa
   t.ok(checked > 3000, `checked ${checked} live states`)
   t.ok(resyncs > 20, `went through ${resyncs} resyncs`)
 })
+
+t.test('cross-check: KuCoin\'s top levels at the book\'s own sequence must match, other sequences say nothing', async t => {
+  const s = new BookSync(100)
+  s.snapshot(snap(50, [['10', '1'], ['9', '2']], [['11', '3']]))
+  t.same(s.crossCheck(49, [['99', '9']], []), { compared: false, events: [] }, 'another sequence cannot be compared')
+  t.same(s.crossCheck(50, [['10', '1']], [['11', '3']]), { compared: true, events: [] }, 'the same best levels')
+  t.same(s.crossCheck(50, [['10', '1'], ['9', '5']], [['11', '3']]), { compared: true, events: [{ kind: 'lost', cause: 'cross-check', missed: 0 }] }, 'a size differs: resync')
+  t.equal(s.state, 'buffering')
+})
