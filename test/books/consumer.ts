@@ -3,6 +3,8 @@
 // check() compares what it holds with the simulator's true book at the same
 // sequence, an independent witness (the simulator's own history).
 import type { Simulator } from '../../src/simulator/index.js'
+import type { Gateway } from '../helper.js'
+import { connect, type TestSocket } from '../ws/ws-client.js'
 
 type Level = [string, string]
 
@@ -49,4 +51,25 @@ export class BookConsumer {
     const mine = JSON.stringify([sorted(this.bids, true), sorted(this.asks, false)])
     if (mine !== JSON.stringify([truth.bids, truth.asks])) this.problems.push(`book differs from the truth at ${this.sequence}`)
   }
+}
+
+/** Feeds a socket's frames of `topic` to the consumer as they arrive; returns the stopper. */
+export function follow (socket: TestSocket, consumer: BookConsumer, topic: string): () => void {
+  let done = 0
+  const timer = setInterval(() => {
+    const frames = socket.frames
+    for (; done < frames.length; done++) if (frames[done]!.topic === topic && frames[done]!.type === 'message') consumer.apply(frames[done] as any)
+  }, 5)
+  return () => clearInterval(timer)
+}
+
+/** A socket following one book, with its consumer. */
+export async function watch (gw: Gateway, market: 'spot' | 'futures', symbol: string): Promise<{ socket: TestSocket, consumer: BookConsumer, stop: () => void }> {
+  const socket = await connect(gw.url, market)
+  const consumer = new BookConsumer(gw.sim, market, symbol)
+  const topic = `/gateway/book:${symbol}`
+  const stop = follow(socket, consumer, topic)
+  const ack = await socket.subscribe(topic)
+  if (ack.type !== 'ack') throw new Error(JSON.stringify(ack))
+  return { socket, consumer, stop: () => { stop(); socket.close() } }
 }

@@ -1,28 +1,9 @@
 // Resuming a book stream after a reconnect (within and beyond the replay
 // window) and the refusals of /gateway/book topics, over real sockets.
 import t from 'tap'
-import { startGateway, type Gateway } from '../helper.js'
-import { connect, until, type TestSocket } from '../ws/ws-client.js'
-import { BookConsumer } from './consumer.js'
-
-function follow (socket: TestSocket, consumer: BookConsumer, topic: string): () => void {
-  let done = 0
-  const timer = setInterval(() => {
-    const frames = socket.frames
-    for (; done < frames.length; done++) if (frames[done]!.topic === topic && frames[done]!.type === 'message') consumer.apply(frames[done] as any)
-  }, 5)
-  return () => clearInterval(timer)
-}
-
-async function watch (gw: Gateway, market: 'spot' | 'futures', symbol: string): Promise<{ socket: TestSocket, consumer: BookConsumer, stop: () => void }> {
-  const socket = await connect(gw.url, market)
-  const consumer = new BookConsumer(gw.sim, market, symbol)
-  const topic = `/gateway/book:${symbol}`
-  const stop = follow(socket, consumer, topic)
-  const ack = await socket.subscribe(topic)
-  if (ack.type !== 'ack') throw new Error(JSON.stringify(ack))
-  return { socket, consumer, stop: () => { stop(); socket.close() } }
-}
+import { startGateway } from '../helper.js'
+import { connect, until } from '../ws/ws-client.js'
+import { BookConsumer, follow, watch } from './consumer.js'
 
 t.test('resume: within the window the missed changes, marked recovered; beyond it a fresh snapshot', async t => {
   const gw = await startGateway(t, { env: { KGW_BOOKS_REPLAY_FRAMES: '50' } })
