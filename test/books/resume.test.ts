@@ -50,6 +50,11 @@ t.test('refusals: unknown symbol, bad topic, book limit', async t => {
   t.match(await socket.subscribe('/gateway/book:BTC-USDT'), { type: 'ack' })
   t.match(await socket.subscribe('/gateway/book:ETH-USDT'), { type: 'error', code: 509 }, 'over KGW_BOOKS_MAX')
   t.match((await gw.get('/books/spot/ETH-USDT')).json(), { status: 503, type: 'urn:kgw:book-limit-reached' })
+  // Unsubscribed, the BTC-USDT book lingers; a new book may take a lingering one's place.
+  socket.send({ id: 'u', type: 'unsubscribe', topic: '/gateway/book:BTC-USDT', response: true })
+  t.match(await socket.waitFor(f => f.id === 'u'), { type: 'ack' })
+  t.match(await socket.subscribe('/gateway/book:ETH-USDT'), { type: 'ack' }, 'the lingering book made room')
+  t.same(gw.app.books.held(), { spot: 1, futures: 0 })
 })
 
 t.test('futures books are cross-checked against KuCoin\'s sequenced top 5; a disagreement resyncs', async t => {
