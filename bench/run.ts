@@ -3,6 +3,7 @@
 // BENCH_ROUNDS the alternating rounds of bench/rest-static (default 3).
 import { execSync } from 'node:child_process'
 import { cpus } from 'node:os'
+import { booksBench } from './books.js'
 import { fanoutBench } from './fanout.js'
 import { graphqlBench } from './graphql.js'
 import { restProxyBench } from './rest-proxy.js'
@@ -12,7 +13,8 @@ const benches: Record<string, () => Promise<string>> = {
   'rest-static': restStaticBench,
   'rest-proxy': restProxyBench,
   fanout: fanoutBench,
-  graphql: graphqlBench
+  graphql: graphqlBench,
+  books: booksBench
 }
 
 execSync('npm run --silent build', { stdio: 'inherit' })

@@ -75,6 +75,19 @@ export interface Config {
     /** How long KuCoin may take to answer a subscribe before the socket counts as sick. */
     ackTimeoutMs: number
   }
+  /** Verified order books (src/books/). */
+  books: {
+    maxBooks: number
+    lingerMs: number
+    syncTimeoutMs: number
+    snapshotDelayMs: number
+    maxBufferedDeltas: number
+    replayFrames: number
+    /** Futures books also read KuCoin's sequenced top 5 and resync when it disagrees. */
+    crossCheck: boolean
+    /** Spot snapshots: the whole signed book (`full`), the public top 100 (`partial`), or full when credentials are set (`auto`). */
+    spotSnapshot: 'auto' | 'full' | 'partial'
+  }
   graphql: {
     /** How long a public GraphQL upstream result is reused; 0 shares only calls in flight. */
     cacheTtlMs: number
@@ -343,6 +356,16 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       renewAfterMs: r.int('KGW_UPSTREAM_WS_RENEW_AFTER_MS', 23 * 3_600_000, 1000, 86_400_000),
       maxConnections: r.int('KGW_UPSTREAM_WS_MAX_CONNECTIONS', 40, 1, 10_000),
       ackTimeoutMs: r.int('KGW_UPSTREAM_WS_ACK_TIMEOUT_MS', 10_000, 100, 600_000)
+    },
+    books: {
+      maxBooks: r.int('KGW_BOOKS_MAX', 200, 1, 100_000),
+      lingerMs: r.int('KGW_BOOKS_LINGER_MS', 30_000, 0, 86_400_000),
+      syncTimeoutMs: r.int('KGW_BOOKS_SYNC_TIMEOUT_MS', 10_000, 100, 600_000),
+      snapshotDelayMs: r.int('KGW_BOOKS_SNAPSHOT_DELAY_MS', 1000, 0, 60_000),
+      maxBufferedDeltas: r.int('KGW_BOOKS_MAX_BUFFERED_DELTAS', 10_000, 10, 1_000_000),
+      replayFrames: r.int('KGW_BOOKS_REPLAY_FRAMES', 1000, 0, 1_000_000),
+      crossCheck: r.bool('KGW_BOOKS_CROSS_CHECK', true),
+      spotSnapshot: r.oneOf('KGW_BOOKS_SPOT_SNAPSHOT', ['auto', 'full', 'partial'] as const, 'auto')
     },
     graphql: {
       cacheTtlMs: r.int('KGW_GRAPHQL_CACHE_TTL_MS', 250, 0, 60_000),
