@@ -1,4 +1,4 @@
-// Generates the endpoint catalog and the simulator's response examples from
+// Generates the gateway's endpoint catalog from
 // KuCoin's official machine-readable spec (Kucoin/kucoin-universal-sdk spec/,
 // copied to ../shared/kucoin/spec). Run `npm run gen`; `npm run gen:check`
 // fails when the committed output differs from what the spec produces.
@@ -11,7 +11,6 @@ import { root, specArgs } from './lib/args.js'
 const { check, apiDir } = specArgs()
 
 const CATALOG_OUT = join(root, 'src', 'kucoin', 'catalog.generated.ts')
-const EXAMPLES_OUT = join(root, 'src', 'simulator', 'rest', 'examples.generated.ts')
 
 interface Operation {
   'x-domain'?: string
@@ -38,20 +37,6 @@ interface Row {
   jsonBody: boolean
   name: string
   service: string
-  example: unknown
-}
-
-/**
- * The spec stores examples as a JSON string escaped one level too many
- * (`{\"code\":...}` with literal `\n`), sometimes with Python-style `\xa0`
- * escapes and `//` comment lines. Undo all of that, then parse.
- */
-export function decodeExample (raw: string): unknown {
-  try { return JSON.parse(raw) } catch {}
-  const jsonEscapes = raw.replace(/\\x([0-9a-fA-F]{2})/g, '\\u00$1')
-  const once = JSON.parse('"' + jsonEscapes + '"') as string
-  const noComments = once.split('\n').filter(l => !l.trim().startsWith('//')).join('\n')
-  return JSON.parse(noComments)
 }
 
 function marketOf (domain: string | undefined): string {
@@ -82,8 +67,7 @@ function collect (): Row[] {
           deprecated: op['x-abandon'] === 'abandon',
           jsonBody: op['x-request-force-json'] === true,
           name: op['x-sdk-method-name'] ?? '',
-          service,
-          example: op['x-response-example'] ? decodeExample(op['x-response-example']) : null
+          service
         })
       }
     }
@@ -105,17 +89,9 @@ function renderCatalog (rows: Row[]): string {
     `export const ENDPOINT_ROWS: readonly EndpointRow[] = [\n${lines.join('\n')}\n]\n`
 }
 
-function renderExamples (rows: Row[]): string {
-  const lines = rows.filter(r => r.example !== null).map(r =>
-    `  ${JSON.stringify(`${r.market} ${r.method} ${r.path}`)}: ${JSON.stringify(JSON.stringify(r.example))},`)
-  return HEADER +
-    '// Key: "<market> <METHOD> <path template>"; value: the spec\'s response example, compact JSON.\n' +
-    `export const SPEC_EXAMPLES: Readonly<Record<string, string>> = {\n${lines.join('\n')}\n}\n`
-}
-
 function main (): void {
   const rows = collect()
-  const outputs: Array<[string, string]> = [[CATALOG_OUT, renderCatalog(rows)], [EXAMPLES_OUT, renderExamples(rows)]]
+  const outputs: Array<[string, string]> = [[CATALOG_OUT, renderCatalog(rows)]]
   let stale = 0
   for (const [file, text] of outputs) {
     if (check) {

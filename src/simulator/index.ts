@@ -4,7 +4,6 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Catalog, type Market } from '../kucoin/catalog.js'
 import { KeyRing } from './rest/auth.js'
 import { registerBulletRoutes } from './rest/bullet.js'
 import { FaultList } from './rest/faults.js'
@@ -12,6 +11,8 @@ import { FuturesAccount } from './engine/futures-account.js'
 import { registerFuturesAccountRoutes } from './rest/futures/account-routes.js'
 import { registerFuturesMarketRoutes } from './rest/futures/market-routes.js'
 import { SyntheticMarket } from './engine/market.js'
+import { Responder } from './rest/http.js'
+import { OperationIndex } from './rest/operations.js'
 import { RateLimiter } from './rest/rate-limit.js'
 import type { RouteTable } from './rest/routes.js'
 import { RequestLog, requestListener } from './rest/server.js'
@@ -19,10 +20,12 @@ import type { ServerDeps } from './rest/server.js'
 import { Rng, hexId } from './engine/random.js'
 import { SpotAccount } from './engine/spot-account.js'
 import { registerSpotAccountRoutes } from './rest/spot/account-routes.js'
+import { registerSpotClassicOrderRoutes } from './rest/spot/classic-order-routes.js'
 import { registerSpotMarketRoutes } from './rest/spot/market-routes.js'
+import { registerUnifiedRoutes } from './rest/unified-routes.js'
 import { Clock } from './engine/state.js'
 import type { SimState } from './engine/state.js'
-import type { SimKey, Simulator, SimulatorOptions } from './types.js'
+import type { Market, SimKey, Simulator, SimulatorOptions } from './types.js'
 import { WsServer } from './ws/server.js'
 import { BookFaults } from './ws/book-faults.js'
 import { BookHistory } from './engine/book-history.js'
@@ -49,6 +52,8 @@ function buildRoutes (): RouteTable {
   const table: RouteTable = new Map()
   registerSpotMarketRoutes(table)
   registerSpotAccountRoutes(table)
+  registerSpotClassicOrderRoutes(table)
+  registerUnifiedRoutes(table)
   registerFuturesMarketRoutes(table)
   registerFuturesAccountRoutes(table)
   registerBulletRoutes(table)
@@ -94,12 +99,13 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
   const log = new RequestLog()
   const deps: ServerDeps = {
     state,
-    catalog: new Catalog(),
+    operations: new OperationIndex(),
     routes: buildRoutes(),
     ring,
     limiter: new RateLimiter(options.rateLimits ?? {}, options.rateWindowMs ?? 30_000),
     faults,
     log,
+    reply: new Responder(options.framing ?? 'chunked'),
     policy: { windowMs: options.timestampWindowMs ?? 5000, querySigning: options.querySigning ?? 'decoded-or-raw' },
     sleep: ms => new Promise(resolve => {
       const timer = setTimeout(() => { timers.delete(timer); resolve() }, ms)

@@ -1,6 +1,8 @@
 // The public contract of the embedded KuCoin simulator. Everything here is
 // re-exported from index.ts; other modules import only from there.
-import type { Market } from '../kucoin/catalog.js'
+
+/** KuCoin's two hosts: api.kucoin.com (spot, margin) and api-futures.kucoin.com. */
+export type Market = 'spot' | 'futures'
 
 /** An API key the simulator accepts, with KuCoin's key-version rules (PROTOCOL §1.5). */
 export interface SimKey {
@@ -36,6 +38,11 @@ export interface SimulatorOptions {
   rateLimits?: Partial<Record<string, number>>
   /** Length of a rate-limit window; default 30000. */
   rateWindowMs?: number
+  /**
+   * How REST bodies are delimited: `chunked` (no Content-Length), as KuCoin's CDN answers, or
+   * `content-length`; default `chunked`. Either way a body is gzipped when Accept-Encoding admits gzip.
+   */
+  framing?: 'chunked' | 'content-length'
   /** Seed of the synthetic market; default 42. */
   seed?: number
   /** WebSocket limits, timings and push rates (PROTOCOL §5.8); every field optional. */

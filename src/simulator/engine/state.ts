@@ -1,6 +1,6 @@
 // Everything one simulator instance owns; route handlers reach it through
 // their context, so parallel simulators never share state.
-import type { Market } from '../../kucoin/catalog.js'
+import type { Market } from '../types.js'
 import type { FuturesAccount } from './futures-account.js'
 import type { SyntheticMarket } from './market.js'
 import type { SpotAccount } from './spot-account.js'

@@ -1,9 +1,9 @@
 // Verification of KuCoin's signed-request headers, in the order recommended by
 // PROTOCOL §1.7. Each failure throws the SimError KuCoin would answer with.
 import type { IncomingHttpHeaders } from 'node:http'
-import type { Endpoint } from '../../kucoin/catalog.js'
-import { hmacBase64, passphraseHeader, prehash, signedPath } from '../../kucoin/signer.js'
 import { SimError } from './errors.js'
+import type { Operation } from './operations.js'
+import { expectedPassphrase, signatureValid } from './signature.js'
 import type { SimKey } from '../types.js'
 
 export interface SignedRequest {
@@ -27,7 +27,7 @@ export class KeyRing {
   private readonly entries = new Map<string, KeyEntry>()
 
   constructor (keys: readonly SimKey[]) {
-    for (const key of keys) this.entries.set(key.key, { key, passphrase: passphraseHeader(key) })
+    for (const key of keys) this.entries.set(key.key, { key, passphrase: expectedPassphrase(key.version, key.secret, key.passphrase) })
   }
 
   get (key: string): KeyEntry | undefined {
@@ -40,19 +40,11 @@ function header (headers: IncomingHttpHeaders, name: string): string | undefined
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
-function signatureMatches (request: SignedRequest, timestamp: string, secret: string, sign: string, policy: AuthPolicy): boolean {
-  const decoded = signedPath(request.path, request.rawQuery, 'decoded')
-  if (hmacBase64(secret, prehash(timestamp, request.method, decoded, request.body)) === sign) return true
-  if (policy.querySigning === 'decoded') return false
-  const raw = signedPath(request.path, request.rawQuery, 'raw')
-  return raw !== decoded && hmacBase64(secret, prehash(timestamp, request.method, raw, request.body)) === sign
-}
-
 /**
  * Returns the verified key or throws. A missing KC-API-KEY-VERSION counts as
  * version 1, the only version that predates the header.
  */
-export function authenticate (request: SignedRequest, endpoint: Endpoint, ring: KeyRing, now: number, policy: AuthPolicy): SimKey {
+export function authenticate (request: SignedRequest, endpoint: Operation, ring: KeyRing, now: number, policy: AuthPolicy): SimKey {
   const { headers } = request
   const apiKey = header(headers, 'kc-api-key')
   const sign = header(headers, 'kc-api-sign')
@@ -63,7 +55,7 @@ export function authenticate (request: SignedRequest, endpoint: Endpoint, ring: 
   const entry = ring.get(apiKey)
   if (entry === undefined) throw new SimError('400003')
   if (passphrase !== entry.passphrase) throw new SimError('400004')
-  if (!signatureMatches(request, timestamp, entry.key.secret, sign, policy)) throw new SimError('400005')
+  if (!signatureValid({ ...request, timestamp, sign }, entry.key.secret, policy.querySigning === 'decoded-or-raw')) throw new SimError('400005')
   const needed = endpoint.permission === null || endpoint.permission === 'General' ? ['General'] : ['General', endpoint.permission]
   if (!needed.every(p => entry.key.permissions.includes(p))) throw new SimError('400007')
   if ((header(headers, 'kc-api-key-version') ?? '1') !== String(entry.key.version)) throw new SimError('400009')

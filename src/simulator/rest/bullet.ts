@@ -1,7 +1,7 @@
 // WebSocket token endpoints (PROTOCOL §5.1). Tokens are remembered in the
 // simulator state so the WebSocket half can tell real ones from forgeries.
 import { randomBytes } from 'node:crypto'
-import type { Market } from '../../kucoin/catalog.js'
+import type { Market } from '../types.js'
 import { register } from './routes.js'
 import type { RouteContext, RouteTable } from './routes.js'
 

@@ -1,9 +1,9 @@
 // Injected faults: rules tried in insertion order before anything else
 // happens to a request, each optionally limited to a number of uses.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Market } from '../../kucoin/catalog.js'
+import type { Market } from '../types.js'
 import { SimError, defaultMsg, statusFor } from './errors.js'
-import { send } from './http.js'
+import type { Responder } from './http.js'
 import type { FaultAction, FaultRule } from '../types.js'
 
 interface ActiveRule { rule: FaultRule, remaining: number }
@@ -50,11 +50,11 @@ const HTML_PAGE = (status: number): string => `<!DOCTYPE html>
 const TRUNCATED = '{"code":"200000","data":{"time":1729172965609,"sequence":"14609309753","price":"67269","size":"0.000025"}}'
 
 /** Carries out every action except `delay`, which the server handles by waiting. */
-export function performFault (action: Exclude<FaultAction, { kind: 'delay' }>, req: IncomingMessage, res: ServerResponse): void {
+export function performFault (action: Exclude<FaultAction, { kind: 'delay' }>, req: IncomingMessage, res: ServerResponse, reply: Responder): void {
   switch (action.kind) {
     case 'code': {
       const error = new SimError(action.code, action.msg ?? defaultMsg(action.code), action.status ?? statusFor(action.code))
-      send(res, error.status, error.body())
+      reply.error(res, error)
       return
     }
     case 'reset':
@@ -62,17 +62,20 @@ export function performFault (action: Exclude<FaultAction, { kind: 'delay' }>, r
       return
     case 'html': {
       const status = action.status ?? 502
-      send(res, status, HTML_PAGE(status), {}, 'text/html')
+      reply.send(res, status, HTML_PAGE(status), {}, 'text/html')
       return
     }
     case 'stall':
       // Nothing is written; close() destroys the socket.
       return
     case 'raw':
-      send(res, action.status, action.body, {}, action.contentType ?? 'application/json')
+      reply.send(res, action.status, action.body, {}, action.contentType ?? 'application/json')
       return
     case 'truncate':
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': TRUNCATED.length })
+      // Cut in either framing: short of its Content-Length, or before the last chunk.
+      res.writeHead(200, reply.framing === 'content-length'
+        ? { 'content-type': 'application/json', 'content-length': TRUNCATED.length }
+        : { 'content-type': 'application/json' })
       res.write(TRUNCATED.slice(0, 40), () => req.socket.destroy())
   }
 }

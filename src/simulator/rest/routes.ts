@@ -1,12 +1,11 @@
 // The handler table shared by the route modules: handlers are keyed by the
 // catalog's (market, METHOD, path template) and receive a parsed request.
-import type { Endpoint, SpecMarket } from '../../kucoin/catalog.js'
-import { decodeQuery } from '../../kucoin/signer.js'
+import type { Host, Operation } from './operations.js'
 import type { SimState } from '../engine/state.js'
 import type { SimKey } from '../types.js'
 
 export interface RouteContext {
-  endpoint: Endpoint
+  endpoint: Operation
   /** Path parameters by their template name, e.g. `{ orderId: '...' }`. */
   params: Record<string, string>
   query: URLSearchParams
@@ -29,15 +28,24 @@ export type Handler = (ctx: RouteContext) => unknown
 
 export type RouteTable = Map<string, Handler>
 
-export function routeKey (market: SpecMarket, method: string, template: string): string {
+export function routeKey (market: Host, method: string, template: string): string {
   return `${market} ${method} ${template}`
 }
 
 /** Adds handlers to `table` under one market, keyed `METHOD template`. */
-export function register (table: RouteTable, market: SpecMarket, handlers: Record<string, Handler>): void {
+export function register (table: RouteTable, market: Host, handlers: Record<string, Handler>): void {
   for (const [spec, handler] of Object.entries(handlers)) {
     const space = spec.indexOf(' ')
     table.set(routeKey(market, spec.slice(0, space), spec.slice(space + 1)), handler)
+  }
+}
+
+/** Percent-decodes a path segment; a malformed escape is left as sent instead of throwing. */
+function unescape (segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
   }
 }
 
@@ -53,8 +61,7 @@ export function pathParams (template: string, path: string): Record<string, stri
     const close = part.indexOf('}', open)
     const value = pathParts[i] ?? ''
     const suffix = part.length - close - 1
-    // decodeQuery leaves a malformed escape as sent instead of throwing.
-    params[part.slice(open + 1, close)] = decodeQuery(value.slice(open, value.length - suffix))
+    params[part.slice(open + 1, close)] = unescape(value.slice(open, value.length - suffix))
   })
   return params
 }

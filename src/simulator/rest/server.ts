@@ -2,19 +2,20 @@
 // rate limit → body → handler. Kept allocation-light because the benchmark
 // compares the gateway with hitting this server directly.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Catalog, Endpoint, Market } from '../../kucoin/catalog.js'
 import { authenticate } from './auth.js'
 import type { AuthPolicy, KeyRing } from './auth.js'
 import { SimError, spotParam } from './errors.js'
 import type { FaultList } from './faults.js'
 import { performFault } from './faults.js'
-import { envelope, readBody, send, sendError } from './http.js'
+import { envelope, readBody } from './http.js'
+import type { Responder } from './http.js'
+import type { Operation, OperationIndex } from './operations.js'
 import type { RateLimiter } from './rate-limit.js'
 import { RawJson, pathParams, routeKey } from './routes.js'
 import type { RouteTable } from './routes.js'
 import { SPEC_EXAMPLES } from './examples.generated.js'
 import type { SimState } from '../engine/state.js'
-import type { RecordedRequest } from '../types.js'
+import type { Market, RecordedRequest } from '../types.js'
 
 const MAX_RECORDED = 1000
 
@@ -33,13 +34,14 @@ export class RequestLog {
 
 export interface ServerDeps {
   state: SimState
-  catalog: Catalog
+  operations: OperationIndex
   routes: RouteTable
   ring: KeyRing
   limiter: RateLimiter
   faults: FaultList
   log: RequestLog
   policy: AuthPolicy
+  reply: Responder
   /** A timer the simulator clears on close. */
   sleep: (ms: number) => Promise<void>
 }
@@ -47,8 +49,8 @@ export interface ServerDeps {
 interface Incoming { market: Market, method: string, path: string, rawQuery: string, body: string, req: IncomingMessage }
 
 /** The spot host also answers the broker API, which has no host of its own here. */
-function findEndpoint (catalog: Catalog, market: Market, method: string, path: string): Endpoint | undefined {
-  return catalog.find(market, method, path) ?? (market === 'spot' ? catalog.find('broker', method, path) : undefined)
+function findOperation (operations: OperationIndex, market: Market, method: string, path: string): Operation | undefined {
+  return operations.find(market, method, path) ?? (market === 'spot' ? operations.find('broker', method, path) : undefined)
 }
 
 /** JSON bodies are required to be `application/json` objects (415000 / 400100 otherwise). */
@@ -65,27 +67,27 @@ function parseBody (incoming: Incoming): Record<string, unknown> {
   return parsed as Record<string, unknown>
 }
 
-function execute (deps: ServerDeps, incoming: Incoming, endpoint: Endpoint, res: ServerResponse): void {
+function execute (deps: ServerDeps, incoming: Incoming, endpoint: Operation, res: ServerResponse): void {
   let rateHeaders: Record<string, string> | undefined
   try {
     const now = deps.state.clock.now()
-    const key = endpoint.channel === 'private'
+    const key = endpoint.signed
       ? authenticate({ ...incoming, headers: incoming.req.headers }, endpoint, deps.ring, now, deps.policy)
       : undefined
     const identity = key?.key ?? incoming.req.socket.remoteAddress ?? 'unknown'
-    const verdict = deps.limiter.charge(endpoint.pool, identity, endpoint.weight ?? 1, Date.now())
+    const verdict = deps.limiter.charge(endpoint.pool, identity, endpoint.weight, Date.now())
     rateHeaders = verdict.headers
     if (!verdict.ok) throw new SimError('429000')
     const body = parseBody(incoming)
-    const id = routeKey(endpoint.market, endpoint.method, endpoint.path)
+    const id = routeKey(endpoint.host, endpoint.method, endpoint.path)
     const handler = deps.routes.get(id)
     deps.state.market.advance(now)
     const result = handler === undefined
       ? new RawJson(SPEC_EXAMPLES[id] ?? envelope(null))
       : handler({ endpoint, params: pathParams(endpoint.path, incoming.path), query: new URLSearchParams(incoming.rawQuery), body, key, now, state: deps.state })
-    send(res, 200, result instanceof RawJson ? result.text : envelope(result), rateHeaders)
+    deps.reply.send(res, 200, result instanceof RawJson ? result.text : envelope(result), rateHeaders)
   } catch (error) {
-    sendError(res, error instanceof SimError ? error : new SimError('500000', String(error)), rateHeaders)
+    deps.reply.error(res, error instanceof SimError ? error : new SimError('500000', String(error)), rateHeaders)
   }
 }
 
@@ -97,10 +99,10 @@ async function handle (deps: ServerDeps, market: Market, req: IncomingMessage, r
   const q = url.indexOf('?')
   const path = q < 0 ? url : url.slice(0, q)
   const fault = deps.faults.match(market, method, path)
-  if (fault !== undefined && fault.kind !== 'delay') return performFault(fault, req, res)
+  if (fault !== undefined && fault.kind !== 'delay') return performFault(fault, req, res, deps.reply)
   if (fault !== undefined) await deps.sleep(fault.ms)
-  const endpoint = findEndpoint(deps.catalog, market, method, path)
-  if (endpoint === undefined) return sendError(res, new SimError('404000'))
+  const endpoint = findOperation(deps.operations, market, method, path)
+  if (endpoint === undefined) return deps.reply.error(res, new SimError('404000'))
   execute(deps, { market, method, path, rawQuery: q < 0 ? '' : url.slice(q + 1), body, req }, endpoint, res)
 }
 

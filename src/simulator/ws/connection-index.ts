@@ -1,6 +1,6 @@
 // Which sockets hold which symbol-topic, per host, and the fan-out: a frame
 // is encoded once and the same Buffer is handed to every subscriber.
-import type { Market } from '../../kucoin/catalog.js'
+import type { Market } from '../types.js'
 
 /** What the index needs of a connection. */
 export interface Subscriber {

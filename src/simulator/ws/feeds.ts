@@ -3,7 +3,7 @@
 // book as it changes (also when a REST request advanced it), so their
 // sequences continue any REST snapshot without a gap; private topics follow
 // the demo accounts' change events. Each message is encoded once per topic.
-import type { Market } from '../../kucoin/catalog.js'
+import type { Market } from '../types.js'
 import type { FuturesEvent } from '../engine/futures-account.js'
 import type { FuturesContract, SpotPair } from '../engine/instruments.js'
 import type { BookChange, InstrumentState } from '../engine/market.js'

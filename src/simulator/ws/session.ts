@@ -4,7 +4,7 @@
 // timeout, maximum age).
 import { WebSocket } from 'ws'
 import type { RawData } from 'ws'
-import type { Market } from '../../kucoin/catalog.js'
+import type { Market } from '../types.js'
 import type { SyntheticMarket } from '../engine/market.js'
 import { nanos } from '../engine/quote-format.js'
 import type { IssuedToken } from '../engine/state.js'

@@ -1,17 +1,17 @@
 // How a requested topic expands into symbol-topics: `/market/ticker:A,B` is
 // two, `/market/ticker:all` one, `/account/balance` one. Symbol-topics are
 // what subscriptions, limits and pushes are keyed by. Which topics exist, and
-// which are private, is KuCoin's table in src/kucoin/ws-topics.ts, the same
-// the gateway uses; topics the simulator has no data for (call auctions, margin
+// which are private, is the simulator's own table (topic-table.ts); topics
+// the simulator has no data for (call auctions, margin
 // indicators and positions, announcements, stop orders) are accepted and silent.
-import type { Market } from '../../kucoin/catalog.js'
-import { CANDLE_MS, WS_TOPICS } from '../../kucoin/ws-topics.js'
-import type { TopicSpec } from '../../kucoin/ws-topics.js'
+import type { Market } from '../types.js'
+import { CANDLE_MS, TOPICS } from './topic-table.js'
+import type { TopicSpec } from './topic-table.js'
 import type { SyntheticMarket } from '../engine/market.js'
 import { WS_ERRORS } from './types.js'
 import type { WsError } from './types.js'
 
-export { CANDLE_MS, splitTopic } from '../../kucoin/ws-topics.js'
+export { CANDLE_MS, splitTopic } from './topic-table.js'
 
 export interface TopicRequest {
   prefix: string
@@ -25,7 +25,7 @@ export interface TopicRequest {
 export function lookupTopic (market: Market, topic: string): TopicRequest | undefined {
   const colon = topic.indexOf(':')
   const prefix = colon < 0 ? topic : topic.slice(0, colon)
-  const spec = WS_TOPICS[market].get(prefix)
+  const spec = TOPICS[market].get(prefix)
   if (spec === undefined) return undefined
   return { prefix, private: spec.private, args: colon < 0 ? [] : topic.slice(colon + 1).split(','), spec }
 }

@@ -16,7 +16,7 @@ function balanceView (b: Balance): Record<string, string> {
   return { currency: b.currency, balance: fmt(b.balance, 8), available: fmt(b.balance - b.holds, 8), holds: fmt(b.holds, 8) }
 }
 
-function orderView (ctx: RouteContext, o: SpotOrder): Record<string, unknown> {
+export function orderView (ctx: RouteContext, o: SpotOrder): Record<string, unknown> {
   const p = ctx.state.market.spot.get(o.symbol)?.instrument.priceDecimals ?? AMOUNT_DECIMALS
   const a = (n: number): string => fmt(n, AMOUNT_DECIMALS)
   return {

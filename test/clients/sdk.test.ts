@@ -10,7 +10,7 @@ import {
   ClientOptionBuilder, DefaultClient, Spot, TransportOptionBuilder, WebSocketClientOptionBuilder, logger
 } from 'kucoin-universal-sdk'
 import { startGateway } from '../helper.js'
-import { until } from './ws-client.js'
+import { until } from '../ws/ws-client.js'
 
 // The SDK logs every connect and subscribe to stdout at info level; errors are enough here.
 logger.setGlobalLogger({}, { level: 'error', format: (level: string, message: string) => `[kucoin sdk ${level}] ${message}` })
@@ -24,7 +24,9 @@ function sdkClient (gatewayUrl: string, writeTimeoutMs = 30_000): DefaultClient 
     .setSpotEndpoint(`${gatewayUrl}/spot`)
     .setFuturesEndpoint(`${gatewayUrl}/futures`)
     .setTransportOption(new TransportOptionBuilder().build())
-    .setWebSocketClientOption(new WebSocketClientOptionBuilder().withReconnect(false).withWriteTimeout(writeTimeoutMs).build())
+    .setWebSocketClientOption(new WebSocketClientOptionBuilder().withReconnect(false).withWriteTimeout(writeTimeoutMs)
+      // The SDK's dial includes starting its worker thread: 10 s by default, too little on a loaded machine.
+      .withDialTimeout(30_000).build())
     .build()
   return new DefaultClient(option)
 }
