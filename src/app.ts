@@ -138,6 +138,7 @@ function createFeeds (config: Config, client: KucoinClient, app: FastifyInstance
     renewAfterMs: upstreamWs.renewAfterMs
   }
   const hub = { lingerMs: ws.lingerMs, softLimitBytes: ws.softLimitBytes, hardLimitBytes: ws.hardLimitBytes }
-  const feed = (market: Market): Feed => new Feed({ market, client, hub, limits, log: app.log.child({ feed: market }) })
+  const staleAfterMs = { periodic: ws.stalePeriodicMs, market: ws.staleMarketMs, none: 0 }
+  const feed = (market: Market): Feed => new Feed({ market, client, hub, limits, staleAfterMs, log: app.log.child({ feed: market }) })
   return { spot: feed('spot'), futures: feed('futures') }
 }

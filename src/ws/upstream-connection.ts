@@ -35,7 +35,10 @@ export interface ConnectionHooks {
   onMessage: (topic: string, frame: Buffer) => void
   onDown: (topics: string[], reason: string) => void
   onUp: (topics: string[], event: { reconnect: boolean, renewal: boolean }) => void
-  onTopicError: (topic: string, code: number, message: string) => void
+  /** KuCoin acked a (re)subscribe of this single-symbol topic; may fire again after a reconnect or renewal. */
+  onTopicAck: (topic: string) => void
+  /** KuCoin refused this single-symbol topic; the connection has already dropped it. */
+  onTopicRefused: (topic: string, code: number, message: string) => void
   log: { info: (o: object, m: string) => void, warn: (o: object, m: string) => void }
 }
 
@@ -97,6 +100,8 @@ export class Connection {
   private nextId = 1
   private closed = false
   private hasBeenUp = false
+  /** Subscribe frames awaiting KuCoin's answer: frame id → the single-symbol topics it carries. */
+  private readonly awaiting = new Map<string, string[]>()
 
   constructor (private readonly limits: ConnectionLimits, private readonly hooks: ConnectionHooks, private readonly privateChannel: boolean) {}
 
@@ -126,7 +131,22 @@ export class Connection {
 
   private sendTopics (socket: Socket, type: 'subscribe' | 'unsubscribe', topics: string[]): void {
     for (const topic of this.hooks.batch(topics)) {
-      socket.send(JSON.stringify({ id: String(this.nextId++), type, topic, privateChannel: this.privateChannel, response: true }))
+      const id = String(this.nextId++)
+      if (type === 'subscribe') this.awaiting.set(id, expandBatch(topic))
+      socket.send(JSON.stringify({ id, type, topic, privateChannel: this.privateChannel, response: true }))
+    }
+  }
+
+  /** KuCoin's answer to one of our frames: an ack or an error for a subscribe frame settles its topics. */
+  private settle (id: string, refusal: { code: number, message: string } | undefined): void {
+    const topics = this.awaiting.get(id)
+    if (!topics) return
+    this.awaiting.delete(id)
+    for (const topic of topics) {
+      if (!this.topics.has(topic)) continue // unsubscribed meanwhile
+      if (!refusal) { this.hooks.onTopicAck(topic); continue }
+      this.topics.delete(topic)
+      this.hooks.onTopicRefused(topic, refusal.code, refusal.message)
     }
   }
 
@@ -165,7 +185,10 @@ export class Connection {
         this.later(() => { this.connect(true).catch(() => {}) }, this.backoffMs())
         return
       }
-      this.scheduleReconnect(String((error as Error).message ?? error))
+      const reason = String((error as Error).message ?? error)
+      // The first connect failing is an outage too: subscribers hear of it as of a drop.
+      if (!this.hasBeenUp && this.attempt === 0) this.hooks.onDown([...this.topics], reason)
+      this.scheduleReconnect(reason)
     }
   }
 
@@ -191,6 +214,7 @@ export class Connection {
     const reconnect = this.hasBeenUp && !renewal
     this.socket = socket
     this.state = 'open'
+    this.awaiting.clear() // frames sent on the previous socket are answered there or never
     this.attempt = 0
     this.hasBeenUp = true
     socket.ws.removeAllListeners('error').removeAllListeners('close')
@@ -239,7 +263,8 @@ export class Connection {
     let frame: { type?: string, topic?: string, id?: string, code?: number, data?: string }
     try { frame = JSON.parse(data.toString()) } catch { return }
     if (frame.type === 'message' && typeof frame.topic === 'string') this.hooks.onMessage(frame.topic, data)
-    else if (frame.type === 'error') this.hooks.onTopicError(frame.id ?? '', frame.code ?? 0, String(frame.data ?? ''))
+    else if (frame.type === 'ack') this.settle(String(frame.id ?? ''), undefined)
+    else if (frame.type === 'error') this.settle(String(frame.id ?? ''), { code: frame.code ?? 0, message: String(frame.data ?? '') })
   }
 
   private endOverlap (old: Socket): void {
@@ -285,4 +310,12 @@ export class Connection {
       this.connect(false).catch(() => {})
     }, wait)
   }
+}
+
+/** The single-symbol topics of a batched subscribe topic (`/market/ticker:A,B` → both). */
+function expandBatch (topic: string): string[] {
+  const colon = topic.indexOf(':')
+  if (colon === -1) return [topic]
+  const prefix = topic.slice(0, colon)
+  return topic.slice(colon + 1).split(',').map(symbol => `${prefix}:${symbol}`)
 }

@@ -29,7 +29,17 @@ export interface UpstreamEvents {
   onMessage: (topic: string, frame: Buffer) => void
   onDown: (topics: string[], reason: string) => void
   onUp: (topics: string[], event: { reconnect: boolean, renewal: boolean }) => void
-  onTopicError: (topic: string, code: number, message: string) => void
+  onTopicAck: (topic: string) => void
+  onTopicRefused: (topic: string, code: number, message: string) => void
+}
+
+/** What readiness and metrics read of a pool. */
+export interface PoolStatus {
+  /** Topics the pool holds (subscribed or being subscribed). */
+  topics: number
+  /** Connections holding topics, and how many of those are open. */
+  connections: number
+  open: number
 }
 
 export interface UpstreamOptions {
@@ -71,6 +81,11 @@ export class UpstreamPool implements UpstreamPort {
   /** Topics a connection serves; a connection with none is closed. */
   topicCount (): number {
     return this.connections.reduce((n, c) => n + c.topics.size, 0)
+  }
+
+  status (): PoolStatus {
+    const holding = this.connections.filter(c => c.topics.size > 0)
+    return { topics: this.topicCount(), connections: holding.length, open: holding.filter(c => c.state === 'open').length }
   }
 
   close (): void {
