@@ -46,7 +46,7 @@ async function makeSlow (gw: Gateway, market: 'spot' | 'futures', topic: string,
 const slowEnv = { KGW_WS_SOFT_LIMIT_BYTES: '1024', KGW_WS_HARD_LIMIT_BYTES: String(1024 * 1024 * 1024) }
 
 t.test('conflation keeps the latest frame of each subject: /contract/instrument', async t => {
-  const gw = await startGateway(t, { env: slowEnv, simulator: { ws: { fundingIntervalMs: 3_600_000 } } })
+  const gw = await startGateway(t, { env: slowEnv, simulator: { ws: { fundingIntervalMs: 3_600_000, instrumentIntervalMs: 3_600_000 } } })
   const slow = await connect(gw.url, 'futures')
   t.teardown(() => slow.ws.terminate())
   const topic = '/contract/instrument:XBTUSDTM'
