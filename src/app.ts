@@ -25,7 +25,7 @@ import { bulletRoutes } from './ws/bullet.js'
 import { downstreamRoutes } from './ws/downstream.js'
 import { Feed } from './ws/feed.js'
 import { TokenStore } from './ws/tokens.js'
-import { DEFAULT_UPSTREAM_LIMITS } from './ws/upstream.js'
+import { DEFAULT_UPSTREAM_LIMITS, UpstreamBudget } from './ws/upstream.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -135,10 +135,14 @@ function createFeeds (config: Config, client: KucoinClient, app: FastifyInstance
     maxSymbolsPerFrame: upstreamWs.maxSymbolsPerFrame,
     maxFramesPerWindow: upstreamWs.maxFramesPer10s,
     maxConnectsPerMinute: upstreamWs.maxConnectsPerMinute,
-    renewAfterMs: upstreamWs.renewAfterMs
+    renewAfterMs: upstreamWs.renewAfterMs,
+    maxConnections: upstreamWs.maxConnections,
+    ackTimeoutMs: upstreamWs.ackTimeoutMs
   }
   const hub = { lingerMs: ws.lingerMs, softLimitBytes: ws.softLimitBytes, hardLimitBytes: ws.hardLimitBytes }
   const staleAfterMs = { periodic: ws.stalePeriodicMs, market: ws.staleMarketMs, none: 0 }
-  const feed = (market: Market): Feed => new Feed({ market, client, hub, limits, staleAfterMs, log: app.log.child({ feed: market }) })
+  // One budget for every upstream pool: KuCoin counts connections, and new connections a minute, per user.
+  const budget = new UpstreamBudget(limits.maxConnections, limits.maxConnectsPerMinute)
+  const feed = (market: Market): Feed => new Feed({ market, client, hub, limits, budget, staleAfterMs, log: app.log.child({ feed: market }) })
   return { spot: feed('spot'), futures: feed('futures') }
 }

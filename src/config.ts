@@ -71,6 +71,10 @@ export interface Config {
     maxFramesPer10s: number
     maxConnectsPerMinute: number
     renewAfterMs: number
+    /** Upstream connections for all markets and channels together (KuCoin caps them per user). */
+    maxConnections: number
+    /** How long KuCoin may take to answer a subscribe before the socket counts as sick. */
+    ackTimeoutMs: number
   }
   graphql: {
     /** How long a public GraphQL upstream result is reused; 0 shares only calls in flight. */
@@ -329,7 +333,9 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       maxSymbolsPerFrame: r.int('KGW_UPSTREAM_WS_MAX_SYMBOLS_PER_FRAME', 100, 1, 10_000),
       maxFramesPer10s: r.int('KGW_UPSTREAM_WS_MAX_FRAMES_PER_10S', 100, 1, 100_000),
       maxConnectsPerMinute: r.int('KGW_UPSTREAM_WS_MAX_CONNECTS_PER_MINUTE', 30, 1, 10_000),
-      renewAfterMs: r.int('KGW_UPSTREAM_WS_RENEW_AFTER_MS', 23 * 3_600_000, 1000, 86_400_000)
+      renewAfterMs: r.int('KGW_UPSTREAM_WS_RENEW_AFTER_MS', 23 * 3_600_000, 1000, 86_400_000),
+      maxConnections: r.int('KGW_UPSTREAM_WS_MAX_CONNECTIONS', 40, 1, 10_000),
+      ackTimeoutMs: r.int('KGW_UPSTREAM_WS_ACK_TIMEOUT_MS', 10_000, 100, 600_000)
     },
     graphql: {
       cacheTtlMs: r.int('KGW_GRAPHQL_CACHE_TTL_MS', 250, 0, 60_000),

@@ -7,7 +7,7 @@ import type { FreshnessClass } from '../kucoin/ws-topics.js'
 import { Hub, type HubOptions, type Route } from './hub.js'
 import { WS_ERROR, noticeFrame } from './protocol.js'
 import { routeOf, specOf } from './topics.js'
-import { UpstreamPool, type UpstreamLimits } from './upstream.js'
+import { UpstreamPool, type UpstreamBudget, type UpstreamLimits } from './upstream.js'
 import type { BulletToken, ConnectionHooks } from './upstream-connection.js'
 
 export interface FeedOptions {
@@ -15,6 +15,8 @@ export interface FeedOptions {
   client: KucoinClient
   hub: Omit<HubOptions, 'timers' | 'clock' | 'freshness'>
   limits: UpstreamLimits
+  /** Shared with the other market's feed: KuCoin counts connections per user. */
+  budget?: UpstreamBudget
   log: ConnectionHooks['log']
   /** Silence after which a live topic of each class is stale (0 = never); default: no stale notices. */
   staleAfterMs?: Record<FreshnessClass, number>
@@ -82,6 +84,7 @@ export class Feed {
       channel,
       limits,
       log,
+      budget: options.budget,
       fetchToken: () => fetchBullet(client, market, channel),
       events: {
         onMessage: (topic, frame) => this.hub.publish(topic, frame, this.routeFor(topic)),
