@@ -93,3 +93,17 @@ t.test('GraphQL: a refused topic ends the subscription with an error, not silenc
   await until(() => s.next.get('good')!.length > before + 1, 10_000, 'the other subscription keeps its data')
   t.notOk(s.errors.has('good'))
 })
+
+t.test('beyond the upstream budget: the client that asked gets KuCoin\'s 509, topics served are untouched', async t => {
+  const gw = await startGateway(t, { env: { KGW_UPSTREAM_WS_MAX_CONNECTIONS: '1', KGW_UPSTREAM_WS_MAX_TOPICS: '1' } })
+  const a = await connect(gw.url)
+  const b = await connect(gw.url)
+  t.teardown(() => { a.close(); b.close() })
+  t.match(await a.subscribe('/market/ticker:BTC-USDT', 'a1'), { type: 'ack' })
+  t.match(await b.subscribe('/market/ticker:ETH-USDT', 'b1'), { id: 'b1', type: 'error', code: 509, data: /exceed max subscription count limitation/ })
+  const before = a.frames.filter(f => f.topic === '/market/ticker:BTC-USDT').length
+  await until(() => a.frames.filter(f => f.topic === '/market/ticker:BTC-USDT').length > before + 2, 10_000, 'BTC-USDT keeps flowing')
+  t.notOk(a.frames.some(f => f.type === 'error'), 'the served client hears nothing of it')
+  t.equal(await metric(gw, 'kgw_ws_topic_refusals_total{market="spot",reason="limit"}'), 1, 'counted as limit')
+  t.equal((await gw.get('/readyz')).status, 200, 'a full budget does not make the gateway unready')
+})
