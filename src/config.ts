@@ -47,6 +47,8 @@ export interface Config {
     bodyTimeoutMs: number
     /** Largest non-streamed upstream body the gateway will read to check its envelope. */
     maxBufferedBytes: number
+    /** The Accept-Encoding the gateway sends KuCoin (codings it can decode). */
+    acceptEncoding: string
   }
   timeSyncIntervalMs: number
   bodyLimitBytes: number
@@ -277,6 +279,16 @@ function readTrustedProxies (r: Reader): string[] {
   return entries
 }
 
+const UPSTREAM_CODINGS = ['gzip', 'deflate', 'br', 'identity']
+
+/** KGW_UPSTREAM_ACCEPT_ENCODING: codings the gateway decodes, comma-separated; `identity` alone asks for none. */
+function readUpstreamAcceptEncoding (r: Reader): string {
+  const codings = r.list('KGW_UPSTREAM_ACCEPT_ENCODING').map(c => c.toLowerCase())
+  const unknown = codings.filter(c => !UPSTREAM_CODINGS.includes(c))
+  if (unknown.length > 0) r.problems.push(`KGW_UPSTREAM_ACCEPT_ENCODING: ${unknown.join(', ')} not one of ${UPSTREAM_CODINGS.join(', ')}`)
+  return codings.length === 0 || unknown.length > 0 ? 'gzip' : codings.join(', ')
+}
+
 /**
  * Parses the environment into a frozen Config, or throws ConfigError listing
  * every problem. `simulate` may be forced by the `--simulate` flag.
@@ -310,7 +322,8 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       connectTimeoutMs: r.int('KGW_UPSTREAM_CONNECT_TIMEOUT_MS', 5000, 1, 600_000),
       headersTimeoutMs: r.int('KGW_UPSTREAM_HEADERS_TIMEOUT_MS', 10_000, 1, 600_000),
       bodyTimeoutMs: r.int('KGW_UPSTREAM_BODY_TIMEOUT_MS', 30_000, 1, 600_000),
-      maxBufferedBytes: r.int('KGW_UPSTREAM_MAX_BUFFERED_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024)
+      maxBufferedBytes: r.int('KGW_UPSTREAM_MAX_BUFFERED_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      acceptEncoding: readUpstreamAcceptEncoding(r)
     },
     timeSyncIntervalMs: r.int('KGW_TIME_SYNC_INTERVAL_MS', 60_000, 1000, 86_400_000),
     bodyLimitBytes: r.int('KGW_BODY_LIMIT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),

@@ -8,7 +8,7 @@ import { GatewayError } from '../errors.js'
 import type { Endpoint, Market } from './catalog.js'
 import { ServerClock } from './clock.js'
 import { collectBody, readEnvelope, type EnvelopeResponse } from './envelope.js'
-import { transportError } from './errors.js'
+import { isStaleSocket, transportError } from './errors.js'
 import { passphraseHeader, signRequest, signedPath, type Credentials, type QuerySigning } from './signer.js'
 
 export interface KucoinRequest {
@@ -45,8 +45,9 @@ export interface UpstreamEvent {
 
 /**
  * Client headers KuCoin may see. An allowlist: KC-API-*, Authorization,
- * Cookie, hop-by-hop and proxy headers never pass. Accept-Encoding is left
- * out on purpose so bodies arrive uncompressed and the envelope can be read.
+ * Cookie, hop-by-hop and proxy headers never pass. The client's
+ * Accept-Encoding is left out: the gateway asks KuCoin for the codings it can
+ * decode (KGW_UPSTREAM_ACCEPT_ENCODING) and answers each client in its own.
  */
 const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept', 'accept-language', 'user-agent', 'x-site-type']
 
@@ -59,13 +60,9 @@ export function pickRequestHeaders (incoming: IncomingHttpHeaders): Record<strin
   return headers
 }
 
-/** Upstream headers clients see: the body's type and KuCoin's rate-limit state. */
-function pickResponseHeaders (incoming: IncomingHttpHeaders): Record<string, string> {
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(incoming)) {
-    if (typeof value === 'string' && (name === 'content-type' || name.startsWith('gw-ratelimit-'))) headers[name] = value
-  }
-  return headers
+/** Reads KuCoin may see twice without harm (RFC 9110 §9.2.2); writes never go again. */
+function isIdempotentRead (method: string): boolean {
+  return method === 'GET' || method === 'HEAD'
 }
 
 export class KucoinClient {
@@ -75,6 +72,7 @@ export class KucoinClient {
   private readonly passphrase: string | undefined
   private readonly querySigning: QuerySigning
   private readonly maxBuffered: number
+  private readonly acceptEncoding: string
   /** Called after every upstream call; set by the app (metrics). Must not throw. */
   observer: ((event: UpstreamEvent) => void) | undefined
 
@@ -97,6 +95,7 @@ export class KucoinClient {
     this.passphrase = config.credentials && passphraseHeader(config.credentials)
     this.querySigning = config.querySigning
     this.maxBuffered = upstream.maxBufferedBytes
+    this.acceptEncoding = upstream.acceptEncoding
   }
 
   get hasCredentials (): boolean {
@@ -137,17 +136,22 @@ export class KucoinClient {
 
   private async sendOnce (req: KucoinRequest): Promise<KucoinResponse> {
     // The client's own Content-Type, never an invented one: the boundary lets only JSON writes through.
-    const headers = { ...req.headers }
+    const headers = { ...req.headers, 'accept-encoding': this.acceptEncoding }
     if (req.signed) Object.assign(headers, this.sign(req))
     const path = req.query === '' ? req.path : `${req.path}?${req.query}`
+    const options = { method: req.method as 'GET', path, headers, body: req.body }
     let res
     try {
-      res = await this.pools[req.market].request({ method: req.method as 'GET', path, headers, body: req.body })
+      res = await this.pools[req.market].request(options).catch(async (error: unknown) => {
+        // A keep-alive socket KuCoin closed as the request left: a read may go again, once; a write never.
+        if (!isIdempotentRead(req.method) || !isStaleSocket(error)) throw error
+        return await this.pools[req.market].request(options)
+      })
     } catch (error) {
       throw transportError(req.market, error)
     }
     try {
-      return await readEnvelope(req.market, res.statusCode, pickResponseHeaders(res.headers), res.body, this.maxBuffered)
+      return await readEnvelope(req.market, res.statusCode, res.headers, res.body, this.maxBuffered)
     } catch (error) {
       if (!res.body.readableEnded) res.body.on('error', () => {}).destroy()
       throw transportError(req.market, error)
@@ -165,7 +169,7 @@ export class KucoinClient {
   async data<T> (market: Market, method: 'GET' | 'POST' | 'DELETE', path: string, options: { query?: string, signed?: boolean, body?: Buffer } = {}): Promise<T> {
     const headers: Record<string, string> = options.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' }
     const res = await this.request({ market, method, path, query: options.query ?? '', body: options.body, headers, signed: options.signed === true })
-    const body = await collectBody(market, res.body, this.maxBuffered)
+    const body = await collectBody(market, res, this.maxBuffered)
     try {
       return (JSON.parse(body.toString('utf8')) as { data: T }).data
     } catch (error) {

@@ -112,7 +112,7 @@ export class Connection {
 
   private run (command: Command): void {
     switch (command.type) {
-      case 'open': this.open(command.socket, command.purpose === 'renew').catch(() => {}); break
+      case 'open': this.open(command.socket).catch(() => {}); break
       case 'adopt': this.adopt(command.socket, command.reconnect, command.renewal); break
       case 'reinstate': this.reinstate(command.socket); break
       case 'close': this.closeSocket(command.socket); break
@@ -126,20 +126,31 @@ export class Connection {
   }
 
   /** A fresh bullet token per socket (KuCoin: the endpoint may change), then the socket. */
-  private async open (id: number, renewal: boolean): Promise<void> {
+  private async open (id: number): Promise<void> {
     let token: BulletToken
     try {
       await this.hooks.connectSlot()
       if (this.machine.state.pending?.socket !== id) return
       token = await this.hooks.fetchToken()
     } catch (error) {
-      this.failed(id, `bullet failed: ${(error as Error).message ?? String(error)}`, renewal)
+      this.failed(id, `bullet failed: ${(error as Error).message ?? String(error)}`)
       return
     }
     if (this.machine.state.pending?.socket !== id) return
     const connectId = `kgw-${Date.now()}-${id}`
     const url = `${token.endpoint}${token.endpoint.includes('?') ? '&' : '?'}token=${encodeURIComponent(token.token)}&connectId=${connectId}`
-    const socket = new UpstreamSocket(id, url, this.limits, {
+    let socket: UpstreamSocket
+    try {
+      socket = this.socketFor(id, url, token)
+    } catch (error) { // a malformed endpoint in the bullet answer
+      this.failed(id, `connect failed: ${(error as Error).message}`)
+      return
+    }
+    this.sockets.set(id, socket)
+  }
+
+  private socketFor (id: number, url: string, token: BulletToken): UpstreamSocket {
+    return new UpstreamSocket(id, url, this.limits, {
       welcomed: () => {
         this.token = token
         this.dispatch({ type: 'welcomed', socket: id, overlapMs: Math.min(this.limits.overlapMs, token.pingIntervalMs) })
@@ -147,14 +158,15 @@ export class Connection {
       ended: reason => {
         const adopted = this.machine.state.current === id || this.machine.state.draining === id
         if (adopted) this.dispatch({ type: 'lost', socket: id, reason })
-        else this.failed(id, reason, renewal)
+        else this.failed(id, reason)
       },
       frame: data => this.onFrame(id, data)
     })
-    this.sockets.set(id, socket)
   }
 
-  private failed (id: number, reason: string, renewal: boolean): void {
+  private failed (id: number, reason: string): void {
+    // A renewal's socket failing while the current one serves costs nothing; otherwise topics wait.
+    const renewal = this.machine.state.current !== undefined
     this.hooks.log.warn({ reason, renewal }, renewal ? 'upstream renewal failed; keeping the current connection' : 'upstream connect failed')
     this.dispatch({ type: 'failed', socket: id, reason })
   }
@@ -198,18 +210,27 @@ export class Connection {
     let frame: ControlFrame
     try { frame = JSON.parse(data.toString()) } catch { return }
     if (frame.type === 'message' && typeof (frame as { topic?: unknown }).topic === 'string') {
+      // A message whose topic the fast path could not read (e.g. keys reordered): the same overlap rule applies.
+      if (this.overlap && !this.overlap.filter.pass(id, data)) return
       this.hooks.onMessage((frame as { topic: string }).topic, data)
     } else if (frame.type === 'ack' || frame.type === 'error') {
       this.onAnswer(id, frame)
     }
   }
 
-  /** KuCoin's answer to a subscribe: acks, a split and retry, or a refusal of one topic. Only the current socket's answers count. */
+  /** KuCoin's answer to a subscribe: acks, a split and retry, or a refusal of one topic. Only the current socket's answers reach the hooks. */
   private onAnswer (id: number, frame: ControlFrame): void {
     const socket = this.sockets.get(id)
-    const answer = id === this.machine.state.current ? socket?.ledger.answer(String(frame.id), frame.type === 'ack') : undefined
+    const answer = socket?.ledger.answer(String(frame.id), frame.type === 'ack')
     if (!answer) {
       if (frame.type === 'error') this.hooks.log.warn({ id: frame.id, code: frame.code, message: frame.data }, 'KuCoin error frame')
+      return
+    }
+    if (id !== this.machine.state.current) {
+      // The draining socket: its answers are read (so its ledger stays true) but do not speak for the topics.
+      // A topic it did not get is forgotten there, so a reinstated socket asks for it again.
+      if (answer.kind === 'split') for (const half of answer.halves) for (const t of half) socket!.asked.delete(t)
+      if (answer.kind === 'refused') socket!.asked.delete(answer.topic)
       return
     }
     if (answer.kind === 'acked') {

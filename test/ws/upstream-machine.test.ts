@@ -42,7 +42,7 @@ t.test('failed connects back off exponentially; the adopted socket resets the at
     t.same(opens(m.handle({ type: 'timer', name: 'reconnect' })), [{ type: 'open', socket: socket + 1, purpose: 'connect' }])
   }
   t.same(waits, [50, 100, 200, 400], 'equal jitter with random 0: half of 100·2^n')
-  t.equal(downs, 1, 'the first connect failing is reported as a drop, once')
+  t.equal(downs, 1, 'the first failure is announced as a drop, once')
   const up = m.handle({ type: 'welcomed', socket: 5, overlapMs: 50 })
   t.match(up.find(c => c.type === 'adopt'), { reconnect: false }, 'never up before: not a reconnect')
   t.equal(m.state.reconnectAttempt, 0)

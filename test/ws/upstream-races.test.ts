@@ -133,8 +133,9 @@ t.test('the new socket dying inside the overlap: the old one serves on alone, no
   pool.subscribe([A])
   await until(() => up.open().some(s => s.topics.has(A)), 10_000, 'subscribed at KuCoin')
   const published = await stream(up, A, () => up.sockets.length >= 3 && up.open().length === 1 && up.sockets[0]!.closedAt !== undefined, 'a renewal after the failed one')
+  // The wait above held only once a single socket was open at KuCoin (on main two stay open for good).
   t.ok(up.sockets[1]!.closedAt !== undefined, 'the dying new socket is gone')
-  t.same(up.open().map(s => s.index), [3], 'one socket left at KuCoin: the old one was closed after the next renewal')
+  t.ok(up.sockets[0]!.closedAt! >= up.sockets[2]!.openedAt, 'the old socket served on until the next renewal replaced it')
   t.same(seen.downs, [], 'never a drop: the old socket kept serving')
   await until(() => seen.messages.length >= published, 5000, 'every frame')
   await new Promise(resolve => setTimeout(resolve, 100)) // room for a late duplicate
@@ -188,7 +189,23 @@ t.test('bullet failures at connect back off, then the topic is acked', async t =
   const waits = gaps(up.bullets)
   t.same(waits.map((w, i) => w >= [50, 100, 200][i]! - 20), [true, true, true], `waits ${waits.join(', ')} ms grow`)
   t.same(seen.acks, [A])
+  t.equal(seen.downs.length, 1, 'the first failure announced once, as a drop')
   t.equal(pool.status().serving, true)
+})
+
+t.test('a bullet answer with a malformed endpoint is a failed connect, retried with backoff', async t => {
+  const up = await scripted(t)
+  let calls = 0
+  const real = up.fetchToken
+  up.fetchToken = async () => {
+    const token = await real()
+    return ++calls === 1 ? { ...token, endpoint: 'not a url' } : token
+  }
+  const { pool, seen } = makePool(t, up)
+  pool.subscribe([A])
+  await until(() => seen.acks.length === 1, 10_000, 'the ack')
+  t.equal(calls, 2)
+  t.ok(seen.warnings.includes('upstream connect failed'))
 })
 
 t.test('a missing welcome and a refused connection: both sockets closed, the next one serves', async t => {
@@ -197,8 +214,8 @@ t.test('a missing welcome and a refused connection: both sockets closed, the nex
   const { pool, seen } = makePool(t, up, { welcomeTimeoutMs: 300 })
   pool.subscribe([A])
   await until(() => seen.acks.length === 1, 10_000, 'the ack')
-  await until(() => up.sockets[0]!.closedAt !== undefined, 5000, 'the silent socket closed by the gateway')
-  t.equal(up.sockets.length, 3)
+  await until(() => up.sockets[0]!.closedAt !== undefined && up.sockets[1]!.closedAt !== undefined, 5000, 'both closed')
+  t.ok(up.sockets.length >= 3, 'a third socket served (more only if a loaded machine was slower than the 300 ms welcome deadline)')
   t.ok(seen.warnings.length >= 2, 'both failures logged')
   t.same(up.sockets[0]!.received, [], 'nothing was sent on a socket without a welcome')
   t.same(seen.ups.length, 1)

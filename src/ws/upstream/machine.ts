@@ -115,8 +115,7 @@ export class UpstreamMachine {
       out.push({ type: 'schedule', name: 'renew', ms: backoffMs(this.config, s.renewAttempt++, this.random) })
       return out
     }
-    // The very first connect failing is an outage too: subscribers are told once, as of a drop
-    // (a reconnect's failures follow a `down` already reported by lost()).
+    // The first connect failing is an outage too: whoever waits for these topics hears of it once, as of a drop.
     if (!s.hasBeenUp && s.reconnectAttempt === 0) out.push({ type: 'down', reason })
     return [...out, ...this.backoff(reason)]
   }
