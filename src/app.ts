@@ -149,9 +149,10 @@ function createFeeds (config: Config, client: KucoinClient, app: FastifyInstance
     ackTimeoutMs: upstreamWs.ackTimeoutMs
   }
   const hub = { lingerMs: ws.lingerMs, softLimitBytes: ws.softLimitBytes, hardLimitBytes: ws.hardLimitBytes }
+  const staleAfterMs = { periodic: ws.stalePeriodicMs, market: ws.staleMarketMs, none: 0 }
   // One budget for every upstream pool: KuCoin counts connections, and new connections a minute, per user.
   const budget = new UpstreamBudget(limits.maxConnections, limits.maxConnectsPerMinute)
-  const feed = (market: Market): Feed => new Feed({ market, client, hub, limits, budget, log: app.log.child({ feed: market }) })
+  const feed = (market: Market): Feed => new Feed({ market, client, hub, limits, budget, staleAfterMs, log: app.log.child({ feed: market }) })
   return { spot: feed('spot'), futures: feed('futures') }
 }
 

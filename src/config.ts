@@ -63,6 +63,9 @@ export interface Config {
     pingIntervalMs: number
     pingTimeoutMs: number
     tokenTtlMs: number
+    /** Silence after which a live topic is announced stale, per class (src/kucoin/ws-topics.ts); 0 = never. */
+    stalePeriodicMs: number
+    staleMarketMs: number
   }
   upstreamWs: {
     maxTopicsPerConnection: number
@@ -346,7 +349,10 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       maxFramesPer10s: r.int('KGW_WS_MAX_FRAMES_PER_10S', 100, 1, 100_000),
       pingIntervalMs: r.int('KGW_WS_PING_INTERVAL_MS', 18_000, 1000, 600_000),
       pingTimeoutMs: r.int('KGW_WS_PING_TIMEOUT_MS', 10_000, 1000, 600_000),
-      tokenTtlMs: r.int('KGW_WS_TOKEN_TTL_MS', 24 * 3_600_000, 1000, 7 * 24 * 3_600_000)
+      // 7 days: a client that caches its URL (ccxt) keeps reconnecting with it; past it, it is told `token is expired` and fetches another.
+      tokenTtlMs: r.int('KGW_WS_TOKEN_TTL_MS', 7 * 24 * 3_600_000, 1000, 365 * 24 * 3_600_000),
+      stalePeriodicMs: r.int('KGW_WS_STALE_PERIODIC_MS', 15_000, 0, 86_400_000),
+      staleMarketMs: r.int('KGW_WS_STALE_MARKET_MS', 60_000, 0, 86_400_000)
     },
     upstreamWs: {
       maxTopicsPerConnection: r.int('KGW_UPSTREAM_WS_MAX_TOPICS', 300, 1, 10_000),

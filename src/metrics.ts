@@ -11,7 +11,7 @@ import type { UpstreamEvent } from './kucoin/client.js'
 import type { ServerClock } from './kucoin/clock.js'
 import { codeTable } from './kucoin/errors.js'
 import { findEndpoint } from './policy.js'
-import type { Feed } from './ws/feed.js'
+import { REFUSAL_REASONS, type Feed } from './ws/feed.js'
 
 const MARKETS = ['spot', 'futures'] as const satisfies readonly Market[]
 const CHANNELS = ['public', 'private'] as const
@@ -119,6 +119,7 @@ export class Metrics {
     this.clockSeries(sources.clocks)
     this.hubSeries(sources.feeds)
     this.upstreamWsSeries(sources.feeds)
+    this.topicTruthSeries(sources.feeds)
     if (sources.connections) this.connectionSeries(sources.connections)
   }
 
@@ -217,6 +218,25 @@ export class Metrics {
       },
       latency: (market, seconds) => { this.bookLatency.observe({ market }, seconds) }
     }
+  }
+
+  /** Refused topics and topic freshness: aggregates per market, never a per-topic label. */
+  private topicTruthSeries (feeds: Record<Market, Feed>): void {
+    const refusals = new Counter({ name: 'kgw_ws_topic_refusals_total', help: 'Topics refused by KuCoin or the upstream budget, by market and reason (not-found, invalid, forbidden, limit, other)', labelNames: ['market', 'reason'] as const, registers: [this.registry] })
+    setCollect(refusals, () => mirror(refusals, MARKETS.flatMap(market => REFUSAL_REASONS.map(reason => [{ market, reason }, feeds[market].refusals[reason]] as [Record<string, string>, number]))))
+    const pending = new Gauge({ name: 'kgw_ws_topics_pending', help: 'Topics KuCoin has not acked yet (or not again since a drop), by market', labelNames: ['market'] as const, registers: [this.registry] })
+    setCollect(pending, () => { for (const market of MARKETS) pending.set({ market }, feeds[market].hub.stats().pending) })
+    const stale = new Gauge({ name: 'kgw_ws_topics_stale', help: 'Live topics silent past their stale threshold, by market', labelNames: ['market'] as const, registers: [this.registry] })
+    const oldest = new Gauge({ name: 'kgw_ws_topic_last_message_age_max_seconds', help: 'Time since the last frame of the longest-silent live topic (topics with a stale threshold), by market', labelNames: ['market'] as const, registers: [this.registry] })
+    const collect = (): void => {
+      for (const market of MARKETS) {
+        const ages = feeds[market].hub.ages()
+        stale.set({ market }, ages.filter(a => a.stale).length)
+        oldest.set({ market }, (ages[0]?.ageMs ?? 0) / 1000)
+      }
+    }
+    setCollect(stale, collect)
+    setCollect(oldest, collect)
   }
 
   /** GraphQL subscriptions and their groups (src/graphql/live/), read from the counters they keep. */

@@ -14,8 +14,8 @@ t.test('/healthz answers while the process lives; /readyz follows KuCoin', async
   t.match(ready.json(), { ready: true, checks: { config: { ready: true }, spot: { ready: true, clockOffsetMs: Number }, futures: { ready: true } } })
   t.same(ready.json().checks.websocket, {
     ready: true,
-    spot: { ready: true, topics: 0, connections: 0, open: 0 },
-    futures: { ready: true, topics: 0, connections: 0, open: 0 }
+    spot: { ready: true, degraded: false, topics: 0, pending: 0, connections: 0, open: 0, stale: 0, oldest: [] },
+    futures: { ready: true, degraded: false, topics: 0, pending: 0, connections: 0, open: 0, stale: 0, oldest: [] }
   }, 'nothing subscribed: the WebSocket feeds are ready')
 })
 

@@ -61,6 +61,24 @@ export function slowConsumerError (): ExtendedError {
   })
 }
 
+/** KuCoin's WebSocket refusal codes as the gateway's error kinds; KuCoin's own code and text travel as `code` and `msg`. */
+const REFUSAL_KINDS: Record<number, ErrorKind> = { 400: 'invalid-parameter', 401: 'api-key-invalid', 403: 'permission-denied', 404: 'unknown-symbol', 509: 'rate-limited' }
+
+/** Ends a subscription whose topic KuCoin (or the upstream budget) refused: never silence. */
+export function topicRefusedError (market: string, topic: string, code: number, message: string): ExtendedError {
+  const kind = REFUSAL_KINDS[code] ?? 'kucoin-error'
+  return new ExtendedError(`KuCoin refused ${topic}: ${message}`, {
+    type: PROBLEM_TYPE_PREFIX + kind,
+    kind,
+    title: ERROR_KINDS[kind].title,
+    status: ERROR_KINDS[kind].status,
+    code: String(code),
+    msg: message,
+    market,
+    topic
+  })
+}
+
 function gatewayKind (kind: ErrorKind, detail: string, requestId: string | undefined): { message: string, extensions: ErrorExtensions } {
   return { message: detail, extensions: gatewayExtensions(new GatewayError(kind, { detail }), requestId) }
 }

@@ -9,7 +9,7 @@
 // every subscriber of the group. Frames are decoded only when taken, so a
 // conflated frame costs nothing.
 import type { Hub, HubClient } from '../ws/hub.js'
-import { slowConsumerError } from './errors.js'
+import { slowConsumerError, topicRefusedError } from './errors.js'
 
 export interface StreamStats {
   /** Open subscriptions (one per subscriber and id). */
@@ -50,7 +50,9 @@ export class HubStream<T> implements HubClient, AsyncIterableIterator<T> {
     private readonly decode: (frame: Buffer) => T | undefined,
     private readonly stats: StreamStats,
     /** A state stream (ticker, book, candle): a slow subscriber gets the latest result. Else an event stream. */
-    readonly conflate = false
+    readonly conflate = false,
+    /** For the error a refusal ends the stream with. */
+    private readonly market = ''
   ) {
     hub.subscribe(this, topics)
   }
@@ -73,6 +75,11 @@ export class HubStream<T> implements HubClient, AsyncIterableIterator<T> {
     if (this.ended) return
     this.stats.slowConsumers++
     this.fail(slowConsumerError())
+  }
+
+  /** KuCoin refused the topic (at first subscribe, or at a reconnect or renewal): subscribers get an error, not silence. */
+  refused (topic: string, code: number, message: string): void {
+    this.fail(topicRefusedError(this.market, topic, code, message))
   }
 
   /**

@@ -11,7 +11,7 @@ import type { Market } from '../kucoin/catalog.js'
 import type { Feed } from './feed.js'
 import type { HubClient } from './hub.js'
 import {
-  CLOSE, WS_ERROR, ackFrame, errorFrame, isFrameError, noticeFrame, parseClientFrame, pongFrame, welcomeFrame, type ClientFrame
+  CLOSE, WS_ERROR, ackFrame, errorFrame, isFrameError, noticeFrame, parseClientFrame, pongFrame, topicErrorFrame, welcomeFrame, type ClientFrame
 } from './protocol.js'
 import { RateWindow } from './rate-window.js'
 import { allocTextFrame } from './text-frame.js'
@@ -38,6 +38,12 @@ export interface DownstreamOptions {
 
 const TEXT = { binary: false } as const
 const OPEN = WebSocket.OPEN
+/**
+ * A client cut off for falling behind gets this long to take the close
+ * frame (queued behind its backlog) before its socket is destroyed: a stalled
+ * reader must not hold the socket and its buffer for ws's 30 s close timeout.
+ */
+const CUT_OFF_GRACE_MS = 250
 
 /**
  * Serialize once, also at the WebSocket layer: the hub hands the same upstream
@@ -87,9 +93,18 @@ class SocketClient implements HubClient {
     else this.socket.send(frame, TEXT)
   }
 
+  /** Set by the session: a topic KuCoin refused after the subscribe was acked. */
+  onRefused: (topic: string, code: number, message: string) => void = () => {}
+
   close (code: number, reason: string): void {
     this.socket.send(noticeFrame('slow-consumer', { market: this.market, reason: 'send buffer over the limit on a delta topic; resubscribe and resync' }))
     this.socket.close(code, reason)
+    const socket = this.socket
+    setTimeout(() => { if (socket.readyState !== WebSocket.CLOSED) socket.terminate() }, CUT_OFF_GRACE_MS).unref()
+  }
+
+  refused (topic: string, code: number, message: string): void {
+    this.onRefused(topic, code, message)
   }
 
   /** ws has no drain event of its own; the TCP socket's tells when to flush held-back frames. */
@@ -100,7 +115,8 @@ class SocketClient implements HubClient {
 
 class Session {
   private readonly client: HubClient
-  private readonly topics = new Set<string>()
+  /** The client's topics, each with the id of the subscribe that added it (for a later refusal). */
+  private readonly topics = new Map<string, string>()
   private readonly frames: RateWindow
   private idle: NodeJS.Timeout | undefined
 
@@ -114,6 +130,11 @@ class Session {
     private readonly virtual: VirtualTopics | undefined
   ) {
     const client = new SocketClient(socket, market, frames)
+    client.onRefused = (topic, code, message) => {
+      const id = this.topics.get(topic) ?? ''
+      this.topics.delete(topic)
+      if (socket.readyState === OPEN) socket.send(topicErrorFrame(id, code, message, topic))
+    }
     this.client = client
     this.frames = new RateWindow(limits.maxFramesPerWindow, limits.frameWindowMs)
     socket.on('message', data => this.onFrame(data as Buffer))
@@ -167,18 +188,38 @@ class Session {
       return
     }
     if (frame.type === 'subscribe') {
-      const adding = parsed.topics.filter(t => !this.topics.has(t))
-      if (this.topics.size + adding.length > this.limits.maxTopicsPerClient) {
-        this.socket.send(errorFrame(frame.id, WS_ERROR.limitExceeded, `exceed max subscription count limitation of ${this.limits.maxTopicsPerClient} per session`))
+      this.subscribe(frame, parsed.topics)
+      return
+    }
+    for (const t of parsed.topics) this.topics.delete(t)
+    this.feed.hub.unsubscribe(this.client, parsed.topics)
+    if (frame.response) this.socket.send(ackFrame(frame.id))
+  }
+
+  /**
+   * The ack waits until KuCoin has acked every topic of the frame (at once
+   * when they are all live already). A refusal answers with KuCoin's error
+   * frame instead and, as at KuCoin, the frame then subscribes nothing.
+   */
+  private subscribe (frame: Extract<ClientFrame, { topic: string }>, topics: string[]): void {
+    const adding = topics.filter(t => !this.topics.has(t))
+    if (this.topics.size + adding.length > this.limits.maxTopicsPerClient) {
+      this.socket.send(errorFrame(frame.id, WS_ERROR.limitExceeded, `exceed max subscription count limitation of ${this.limits.maxTopicsPerClient} per session`))
+      return
+    }
+    for (const t of adding) this.topics.set(t, frame.id)
+    this.feed.hub.subscribe(this.client, topics, refusal => {
+      if (this.socket.readyState !== OPEN) return
+      if (!refusal) {
+        if (frame.response) this.socket.send(ackFrame(frame.id))
         return
       }
-      for (const t of adding) this.topics.add(t)
-      this.feed.hub.subscribe(this.client, adding)
-    } else {
-      for (const t of parsed.topics) this.topics.delete(t)
-      this.feed.hub.unsubscribe(this.client, parsed.topics)
-    }
-    if (frame.response) this.socket.send(ackFrame(frame.id))
+      const rollback = adding.filter(t => this.topics.get(t) === frame.id)
+      for (const t of rollback) this.topics.delete(t)
+      this.topics.delete(refusal.topic) // the hub has dropped it already
+      this.feed.hub.unsubscribe(this.client, rollback)
+      this.socket.send(errorFrame(frame.id, refusal.code, refusal.message))
+    })
   }
 
   /** A gateway topic: same topic-count limit; the provider decides when (and whether) to ack. */
@@ -194,7 +235,7 @@ class Session {
       this.socket.send(errorFrame(frame.id, WS_ERROR.limitExceeded, `exceed max subscription count limitation of ${this.limits.maxTopicsPerClient} per session`))
       return
     }
-    this.topics.add(topic)
+    this.topics.set(topic, frame.id)
     virtual.subscribe(this.client, this.market, topic, frame.since, {
       ok: () => { if (frame.response) this.socket.send(ackFrame(frame.id)) },
       refuse: (code, message) => {
@@ -227,8 +268,9 @@ export async function downstreamRoutes (app: FastifyInstance, { feeds, tokens, l
       const connectId = typeof query.connectId === 'string' && query.connectId.length <= 128 ? query.connectId : String(Date.now())
       const grant = tokens.check(query.token, market)
       if (!grant) {
-        socket.send(errorFrame(connectId, WS_ERROR.tokenInvalid, 'token is invalid'))
-        socket.close(CLOSE.policy, 'token is invalid')
+        const refusal = tokens.refusal(query.token, market)
+        socket.send(errorFrame(connectId, WS_ERROR.tokenInvalid, refusal))
+        socket.close(CLOSE.policy, refusal)
         return
       }
       new Session(socket, market, feeds[market], grant.private && hasCredentials, limits, frames[market], virtual) // eslint-disable-line no-new

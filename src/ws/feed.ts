@@ -3,20 +3,37 @@
 // the hub, and turns upstream drops and reconnects into notices.
 import type { Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
-import { Hub, type HubOptions } from './hub.js'
-import { noticeFrame } from './protocol.js'
-import { specOf } from './topics.js'
+import type { FreshnessClass } from '../kucoin/ws-topics.js'
+import { Hub, type HubOptions, type Route } from './hub.js'
+import { WS_ERROR, noticeFrame } from './protocol.js'
+import { routeOf, specOf } from './topics.js'
 import { UpstreamPool, type UpstreamBudget, type UpstreamLimits } from './upstream.js'
 import type { BulletToken, ConnectionHooks } from './upstream-connection.js'
 
 export interface FeedOptions {
   market: Market
   client: KucoinClient
-  hub: Omit<HubOptions, 'timers'>
+  hub: Omit<HubOptions, 'timers' | 'clock' | 'freshness'>
   limits: UpstreamLimits
   /** Shared with the other market's feed: KuCoin counts connections per user. */
   budget?: UpstreamBudget
   log: ConnectionHooks['log']
+  /** Silence after which a live topic of each class is stale (0 = never); default: no stale notices. */
+  staleAfterMs?: Record<FreshnessClass, number>
+}
+
+/** Why KuCoin (or the upstream budget) refused a topic: a bounded label set for metrics. */
+export const REFUSAL_REASONS = ['not-found', 'invalid', 'forbidden', 'limit', 'other'] as const
+export type RefusalReason = typeof REFUSAL_REASONS[number]
+
+export function refusalReason (code: number): RefusalReason {
+  switch (code) {
+    case WS_ERROR.topicNotFound: return 'not-found'
+    case WS_ERROR.invalidTopic: case WS_ERROR.topicRequired: case WS_ERROR.typeNotSupported: return 'invalid'
+    case WS_ERROR.tokenInvalid: case WS_ERROR.loginRequired: return 'forbidden'
+    case WS_ERROR.limitExceeded: return 'limit'
+    default: return 'other'
+  }
 }
 
 interface BulletData {
@@ -32,12 +49,21 @@ async function fetchBullet (client: KucoinClient, market: Market, channel: 'publ
 }
 
 export interface FeedStatus {
+  /** Every channel that holds topics has an open upstream connection: the feed can serve. */
   ready: boolean
-  /** Topics subscribed upstream. */
+  /** Some upstream connection holding topics is not open (its topics wait for a reconnect). */
+  degraded: boolean
+  /** Topics subscribed upstream (or being subscribed). */
   topics: number
+  /** Topics KuCoin has not (yet, or since a drop) acked. */
+  pending: number
   /** Upstream connections holding them, and how many of those are open. */
   connections: number
   open: number
+  /** Live topics silent past their threshold. */
+  stale: number
+  /** The longest-silent live topics (at most five). */
+  oldest: Array<{ topic: string, ageMs: number, stale: boolean }>
 }
 
 export class Feed {
@@ -45,8 +71,11 @@ export class Feed {
   readonly pools: Record<'public' | 'private', UpstreamPool>
   /** Upstream reconnects and renewals per channel since start, for metrics (connections come and go). */
   readonly totals = { public: { reconnects: 0, renewals: 0 }, private: { reconnects: 0, renewals: 0 } }
-  /** Conflation flag per topic, looked up once per topic rather than per frame. */
-  private readonly conflate = new Map<string, boolean>()
+  /** Topics refused by KuCoin or the upstream budget, by reason, since start. */
+  readonly refusals: Record<RefusalReason, number> = { 'not-found': 0, invalid: 0, forbidden: 0, limit: 0, other: 0 }
+  /** Routing per topic, worked out once per topic rather than per frame. */
+  private readonly routes = new Map<string, Route>()
+  private readonly sweeper: NodeJS.Timeout
 
   constructor (private readonly options: FeedOptions) {
     const { market, client, limits, log } = options
@@ -58,8 +87,11 @@ export class Feed {
       budget: options.budget,
       fetchToken: () => fetchBullet(client, market, channel),
       events: {
-        onMessage: (topic, frame) => this.hub.publish(topic, frame, this.conflateOf(topic)),
-        onDown: (topics, reason) => this.notice(topics, 'upstream.reconnecting', { reason, gap: true }),
+        onMessage: (topic, frame) => this.hub.publish(topic, frame, this.routeFor(topic)),
+        onDown: (topics, reason) => {
+          this.hub.down(topics)
+          this.notice(topics, 'upstream.reconnecting', { reason, gap: true })
+        },
         onUp: (topics, event) => {
           if (event.renewal) this.totals[channel].renewals++
           if (event.reconnect) {
@@ -67,31 +99,45 @@ export class Feed {
             this.notice(topics, 'upstream.reconnected', { gap: true })
           }
         },
-        onTopicAck: () => {},
-        onTopicRefused: (topic, code, message) => log.warn({ market, channel, topic, code, message }, 'KuCoin refused a subscription')
+        onTopicAck: topic => this.hub.acked(topic),
+        onTopicRefused: (topic, code, message) => {
+          this.refusals[refusalReason(code)]++
+          const clients = this.hub.refused(topic, code, message)
+          this.routes.delete(topic)
+          log.warn({ market, channel, topic, code, message, clients }, 'KuCoin refused a subscription')
+        }
       }
     })
     this.pools = { public: pool('public'), private: pool('private') }
+    const stale = options.staleAfterMs
     this.hub = new Hub({
       subscribe: topics => this.split(topics, 'subscribe'),
       unsubscribe: topics => this.split(topics, 'unsubscribe')
-    }, options.hub)
+    }, {
+      ...options.hub,
+      freshness: stale && {
+        thresholdMs: topic => stale[specOf(market, topic)?.freshness ?? 'none'],
+        notice: (subject, topic, silentMs) => Buffer.from(noticeFrame(subject, { market, topic, silentMs }))
+      }
+    })
+    this.sweeper = setInterval(() => this.hub.sweep(), 1000)
+    this.sweeper.unref()
   }
 
   private split (topics: string[], action: 'subscribe' | 'unsubscribe'): void {
     const byChannel = { public: [] as string[], private: [] as string[] }
     for (const topic of topics) byChannel[specOf(this.options.market, topic)?.private ? 'private' : 'public'].push(topic)
     for (const channel of ['public', 'private'] as const) if (byChannel[channel].length) this.pools[channel][action](byChannel[channel])
-    if (action === 'unsubscribe') for (const topic of topics) this.conflate.delete(topic)
+    if (action === 'unsubscribe') for (const topic of topics) this.routes.delete(topic)
   }
 
-  private conflateOf (topic: string): boolean {
-    let flag = this.conflate.get(topic)
-    if (flag === undefined) {
-      flag = specOf(this.options.market, topic)?.conflate ?? false
-      if (this.conflate.size < 100_000) this.conflate.set(topic, flag)
+  private routeFor (topic: string): Route {
+    let route = this.routes.get(topic)
+    if (route === undefined) {
+      route = routeOf(this.options.market, topic)
+      if (this.routes.size < 100_000) this.routes.set(topic, route)
     }
-    return flag
+    return route
   }
 
   private notice (topics: string[], subject: 'upstream.reconnecting' | 'upstream.reconnected', data: Record<string, unknown>): void {
@@ -106,17 +152,32 @@ export class Feed {
   }
 
   /**
-   * Readiness: every upstream connection that holds topics (lingering ones
-   * included) is open. Nothing subscribed is ready: there is nothing to serve.
+   * Readiness: whether the feed can serve, i.e. each channel that holds
+   * topics reaches KuCoin through at least one open connection. A shard
+   * reconnecting (its clients have been told) or a full budget (new topics
+   * are refused with 509) is `degraded`, not unready. Nothing subscribed is
+   * ready: there is nothing to serve.
    */
   status (): FeedStatus {
-    const connections = this.connections().filter(c => c.topics > 0)
-    const open = connections.filter(c => c.state === 'open').length
-    const topics = connections.reduce((n, c) => n + c.topics, 0)
-    return { ready: open === connections.length, topics, connections: connections.length, open }
+    const pools = (['public', 'private'] as const).map(channel => this.pools[channel].status())
+    const ready = pools.every(p => p.connections === 0 || p.open > 0)
+    const connections = pools.reduce((n, p) => n + p.connections, 0)
+    const open = pools.reduce((n, p) => n + p.open, 0)
+    const ages = this.hub.ages()
+    return {
+      ready,
+      degraded: open < connections,
+      topics: pools.reduce((n, p) => n + p.topics, 0),
+      pending: this.hub.stats().pending,
+      connections,
+      open,
+      stale: ages.filter(a => a.stale).length,
+      oldest: ages.slice(0, 5).map(({ topic, ageMs, stale }) => ({ topic, ageMs, stale }))
+    }
   }
 
   close (): void {
+    clearInterval(this.sweeper)
     this.hub.close()
     this.pools.public.close()
     this.pools.private.close()

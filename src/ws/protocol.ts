@@ -80,14 +80,23 @@ export const ackFrame = (id: string): string => JSON.stringify({ id, type: 'ack'
 export const errorFrame = (id: string, code: number, data: string): string => JSON.stringify({ id, type: 'error', code, data })
 
 /**
+ * A topic KuCoin refused after the client's subscribe had been acked (at an
+ * upstream reconnect or renewal): KuCoin's error frame with the id of the
+ * client's subscribe and, beyond KuCoin's fields, the topic it was about.
+ */
+export const topicErrorFrame = (id: string, code: number, data: string, topic: string): string => JSON.stringify({ id, type: 'error', code, data, topic })
+
+/**
  * Gateway events, as `{"type":"notice","subject":...,"data":...}` (KuCoin also
  * has a `notice` message type, so SDKs pass it on or ignore it):
  * - `upstream.reconnecting`: the KuCoin connection serving these topics dropped;
  * - `upstream.reconnected`: it is back and resubscribed; `gap: true` means frames
  *   may have been missed, so delta consumers (level2, match) should resync;
- * - `slow-consumer`: sent just before a close with code 4008.
+ * - `slow-consumer`: sent just before a close with code 4008;
+ * - `stale`: a live topic has had no frame for longer than its threshold;
+ *   `fresh`: its frames flow again (sent just before the first one).
  */
-export type NoticeSubject = 'upstream.reconnecting' | 'upstream.reconnected' | 'slow-consumer' | 'gateway.shutdown'
+export type NoticeSubject = 'upstream.reconnecting' | 'upstream.reconnected' | 'slow-consumer' | 'gateway.shutdown' | 'stale' | 'fresh'
 
 export function noticeFrame (subject: NoticeSubject, data: Record<string, unknown>): string {
   return JSON.stringify({ type: 'notice', subject, data })
@@ -108,4 +117,25 @@ export function messageTopic (frame: Buffer): string | undefined {
   const match = TOPIC_FIELD.exec(head)
   if (!match) return undefined
   return match[1]!.includes('\\') ? JSON.parse(`"${match[1]!}"`) as string : match[1]
+}
+
+/**
+ * A string field of a message frame, read without parsing it: from its first
+ * bytes when there (KuCoin puts `subject` before `data` mostly), else from
+ * anywhere (some topics put it after `data`). Only the conflation path calls it.
+ */
+export function stringField (frame: Buffer, name: 'subject' | 'symbol'): string | undefined {
+  const pattern = name === 'subject' ? SUBJECT_FIELD : SYMBOL_FIELD
+  const head = frame.toString('latin1', 0, Math.min(frame.length, 512))
+  const match = pattern.exec(head) ?? (frame.length > 512 ? pattern.exec(frame.toString('latin1')) : null)
+  return match?.[1]
+}
+
+const SUBJECT_FIELD = /"subject"\s*:\s*"((?:[^"\\]|\\.)*)"/
+const SYMBOL_FIELD = /"symbol"\s*:\s*"((?:[^"\\]|\\.)*)"/
+const CANDLE_START = /"candles"\s*:\s*\[\s*"?(\d+)/
+
+/** The start time of a candle frame (`candles[0]`), as written. */
+export function candleStart (frame: Buffer): string | undefined {
+  return CANDLE_START.exec(frame.toString('latin1'))?.[1]
 }

@@ -3,7 +3,9 @@
 // topics, which are what the hub counts and routes; upstream subscribe frames
 // join them again, up to KuCoin's per-frame limit.
 import type { Market } from '../kucoin/catalog.js'
-import { WS_TOPICS, type TopicSpec } from '../kucoin/ws-topics.js'
+import { PUSH_ALIASES, WS_TOPICS, splitTopic, type TopicSpec } from '../kucoin/ws-topics.js'
+import type { Route } from './hub.js'
+import { candleStart, stringField } from './protocol.js'
 
 export type { TopicSpec } from '../kucoin/ws-topics.js'
 
@@ -64,4 +66,37 @@ export function batchTopics (market: Market, topics: string[], maxSymbols: numbe
     for (let i = 0; i < symbols.length; i += maxSymbols) out.push(`${prefix}:${symbols.slice(i, i + maxSymbols).join(',')}`)
   }
   return out
+}
+
+/**
+ * How the hub routes frames pushed on an upstream topic: state topics
+ * conflate per subject (and per candle start; per symbol under a market tag),
+ * and KuCoin's push aliases reach the all-symbol subscribers.
+ */
+export function routeOf (market: Market, topic: string): Route {
+  const spec = specOf(market, topic)
+  const [prefix, arg] = splitTopic(topic)
+  const route: Route = {}
+  if (spec?.kind === 'state') {
+    const candle = spec.arg === 'candle'
+    const bySymbol = spec.arg === 'snapshot' || (spec.arg === 'ticker' && arg === 'all')
+    route.conflationKey = frame => {
+      let key = stringField(frame, 'subject') ?? ''
+      if (candle) key += `\0${candleStart(frame) ?? ''}`
+      if (bySymbol) key += `\0${stringField(frame, 'symbol') ?? ''}`
+      return key
+    }
+  }
+  for (const alias of PUSH_ALIASES[market]) {
+    if (alias.symbolFromData === true && topic === alias.push) {
+      route.aliases = frame => {
+        const symbol = stringField(frame, 'symbol')
+        return symbol === undefined ? [] : [`${alias.to}:${symbol}`]
+      }
+    } else if (alias.symbolFromData !== true && prefix === alias.push && arg !== '') {
+      const targets = [alias.to]
+      route.aliases = () => targets
+    }
+  }
+  return route
 }

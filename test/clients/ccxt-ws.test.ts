@@ -77,8 +77,7 @@ async function watchOrders (t: Test, c: Case): Promise<void> {
 t.test('ccxt.pro kucoin: watchOrders sees an order placed over REST, then its cancellation', async t => watchOrders(t, CASES[0]!))
 
 // KuCoin pushes orders of a bare /contractMarket/tradeOrders subscription under the per-symbol
-// topic (/contractMarket/tradeOrders:XBTUSDTM); the gateway routes pushes by exact topic, so
-// ccxt's subscription never sees them. Push aliases in src/ws/ fix that (issue 10): with
-// branch issue-10a merged this test passes as it stands; drop the todo when it lands.
+// topic (/contractMarket/tradeOrders:XBTUSDTM); the gateway's push aliases (src/kucoin/ws-topics.ts)
+// deliver them to the bare topic's subscribers, which is what ccxt subscribes to.
 t.test('ccxt.pro kucoinfutures: watchOrders sees an order placed over REST, then its cancellation',
-  { todo: 'needs push aliases (issue 10)' }, async t => watchOrders(t, CASES[1]!))
+  async t => watchOrders(t, CASES[1]!))

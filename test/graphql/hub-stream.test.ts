@@ -3,7 +3,9 @@
 // a failure ends the stream with that error for the group to hand on.
 import t from 'tap'
 import { HubStream, newStreamStats } from '../../src/graphql/hub-stream.js'
-import { Hub } from '../../src/ws/hub.js'
+import { Hub, type Route } from '../../src/ws/hub.js'
+
+const STATE: Route = { conflationKey: () => '' }
 
 const SOFT = 4096
 const HARD = 16_384
@@ -24,7 +26,7 @@ t.test('a state topic: a reader that stops holds at most the soft limit plus the
   const { hub } = setup()
   const stats = newStreamStats()
   const stream = new HubStream(hub, ['/market/ticker:BTC-USDT'], decode, stats)
-  for (let n = 0; n < 1000; n++) hub.publish('/market/ticker:BTC-USDT', frame(n), true)
+  for (let n = 0; n < 1000; n++) hub.publish('/market/ticker:BTC-USDT', frame(n), STATE)
   t.ok(stats.maxQueuedBytes <= SOFT + frame(0).length, `queued ${stats.maxQueuedBytes} bytes at most`)
   t.ok(hub.counters.conflated > 900, 'the rest was conflated')
   const queued = hub.counters.delivered
@@ -41,7 +43,7 @@ t.test('an event topic: past the hard limit the subscriber is dropped with a slo
   const stats = newStreamStats()
   const stream = new HubStream(hub, ['/market/match:BTC-USDT'], decode, stats)
   t.same(upstream.subscribed, ['/market/match:BTC-USDT'])
-  for (let n = 0; n < 1000; n++) hub.publish('/market/match:BTC-USDT', frame(n), false)
+  for (let n = 0; n < 1000; n++) hub.publish('/market/match:BTC-USDT', frame(n))
   t.ok(stats.maxQueuedBytes <= HARD + frame(0).length, `queued ${stats.maxQueuedBytes} bytes at most`)
   t.equal(stats.slowConsumers, 1)
   t.equal(hub.stats().clients, 0, 'the hub let go of it')
@@ -55,12 +57,12 @@ t.test('a reader that keeps up gets every frame; notices and undecodable frames 
   const { hub } = setup()
   const stats = newStreamStats()
   const stream = new HubStream(hub, ['/market/match:ETH-USDT'], decode, stats)
-  hub.publish('/market/match:ETH-USDT', frame(1), false)
+  hub.publish('/market/match:ETH-USDT', frame(1))
   hub.notify(['/market/match:ETH-USDT'], Buffer.from('{"type":"notice","subject":"upstream.reconnecting","data":{}}'))
-  hub.publish('/market/match:ETH-USDT', Buffer.from('not json'), false)
+  hub.publish('/market/match:ETH-USDT', Buffer.from('not json'))
   t.same(await stream.next(), { value: 1, done: false })
   const waiting = stream.next()
-  hub.publish('/market/match:ETH-USDT', frame(2), false)
+  hub.publish('/market/match:ETH-USDT', frame(2))
   t.same(await waiting, { value: 2, done: false }, 'a waiting reader is woken by the next frame')
   t.equal(stats.undecodable, 1)
   await stream.return()
@@ -73,7 +75,7 @@ t.test('fail(): the reader gets the error, the hub lets go of the topic', async 
   const stats = newStreamStats()
   const stream = new HubStream(hub, ['/market/ticker:XRP-USDT'], decode, stats, true)
   t.equal(stream.conflate, true)
-  hub.publish('/market/ticker:XRP-USDT', frame(1), true)
+  hub.publish('/market/ticker:XRP-USDT', frame(1), STATE)
   stream.fail(new Error('KuCoin refused the topic'))
   await t.rejects(stream.next(), /KuCoin refused the topic/, 'the error, not what was queued')
   t.same(await stream.next(), { value: undefined, done: true })

@@ -1,5 +1,8 @@
 import t from 'tap'
-import { Hub, SLOW_CONSUMER_CLOSE, type HubClient, type Timers } from '../../src/ws/hub.js'
+import { Hub, SLOW_CONSUMER_CLOSE, type HubClient, type Route, type Timers } from '../../src/ws/hub.js'
+
+/** A state topic whose frames all replace each other (one subject). */
+const STATE: Route = { conflationKey: () => '' }
 
 class FakeClient implements HubClient {
   frames: string[] = []
@@ -46,8 +49,8 @@ t.test('first interest subscribes upstream once; many clients share it', async t
   for (const c of clients) hub.subscribe(c, ['/market/ticker:BTC-USDT', '/market/ticker:ETH-USDT'])
   t.same(calls, ['sub /market/ticker:BTC-USDT /market/ticker:ETH-USDT'], 'one upstream subscribe for 50 clients')
   t.match(hub.stats(), { clients: 50, topics: 2, subscriptions: 100 })
-  hub.publish('/market/ticker:BTC-USDT', frame('b1'), true)
-  hub.publish('/market/ticker:ETH-USDT', frame('e1'), true)
+  hub.publish('/market/ticker:BTC-USDT', frame('b1'), STATE)
+  hub.publish('/market/ticker:ETH-USDT', frame('e1'), STATE)
   for (const c of clients) t.same(c.frames, ['b1', 'e1'])
   t.equal(hub.counters.delivered, 100)
 })
@@ -62,11 +65,11 @@ t.test('frames go only to the topic\'s clients, as the same bytes', async t => {
   hub.subscribe(b, ['x:2'])
   hub.subscribe(spy, ['x:1'])
   const bytes = frame('{"topic":"x:1"}')
-  hub.publish('x:1', bytes, false)
+  hub.publish('x:1', bytes)
   t.same(a.frames, ['{"topic":"x:1"}'])
   t.same(b.frames, [])
   t.equal(sent[0], bytes, 'not copied, not re-encoded')
-  hub.publish('nobody:1', frame('z'), false)
+  hub.publish('nobody:1', frame('z'))
   t.equal(hub.counters.unrouted, 1)
 })
 
@@ -98,7 +101,7 @@ t.test('duplicate subscriptions and unknown unsubscribes are harmless', async t 
   hub.unsubscribe(a, ['x:2'])
   hub.unsubscribe(new FakeClient(), ['x:1'])
   t.same(calls, ['sub x:1'])
-  hub.publish('x:1', frame('f'), false)
+  hub.publish('x:1', frame('f'))
   t.same(a.frames, ['f'], 'delivered once')
 })
 
@@ -109,8 +112,8 @@ t.test('a slow client gets only the latest state frame, after it drains', async 
   hub.subscribe(slow, ['ticker:A', 'ticker:B'])
   hub.subscribe(fast, ['ticker:A'])
   slow.bufferedAmount = 500
-  for (let i = 1; i <= 5; i++) hub.publish('ticker:A', frame(`a${i}`), true)
-  hub.publish('ticker:B', frame('b1'), true)
+  for (let i = 1; i <= 5; i++) hub.publish('ticker:A', frame(`a${i}`), STATE)
+  hub.publish('ticker:B', frame('b1'), STATE)
   t.same(slow.frames, [], 'nothing sent while above the soft limit')
   t.same(fast.frames, ['a1', 'a2', 'a3', 'a4', 'a5'], 'the fast client is not held back')
   t.equal(hub.counters.conflated, 4)
@@ -119,7 +122,7 @@ t.test('a slow client gets only the latest state frame, after it drains', async 
   slow.bufferedAmount = 0
   hub.drained(slow)
   t.same(slow.frames, ['a5', 'b1'], 'latest of each topic')
-  hub.publish('ticker:A', frame('a6'), true)
+  hub.publish('ticker:A', frame('a6'), STATE)
   t.same(slow.frames, ['a5', 'b1', 'a6'])
 })
 
@@ -130,13 +133,13 @@ t.test('a client too slow for a delta topic is closed, and the others go on', as
   hub.subscribe(slow, ['level2:A'])
   hub.subscribe(fast, ['level2:A'])
   slow.bufferedAmount = 500
-  hub.publish('level2:A', frame('d1'), false)
+  hub.publish('level2:A', frame('d1'))
   t.same(slow.frames, ['d1'], 'between soft and hard: deltas still go out, in order')
   slow.bufferedAmount = 5000
-  hub.publish('level2:A', frame('d2'), false)
+  hub.publish('level2:A', frame('d2'))
   t.same(slow.closed, { code: SLOW_CONSUMER_CLOSE, reason: 'slow consumer' })
   t.equal(hub.counters.slowDisconnects, 1)
-  hub.publish('level2:A', frame('d3'), false)
+  hub.publish('level2:A', frame('d3'))
   t.same(fast.frames, ['d1', 'd2', 'd3'])
   t.same(slow.frames, ['d1'], 'nothing after the close')
   timers.advance(10_000)

@@ -110,7 +110,7 @@ export function subscriptionResolvers (deps: StreamDeps): SubscriptionResolvers<
       }
       if (parsed.spec.private !== PRIVATE_SUBSCRIPTIONS.has(info.fieldName)) throw new Error(`PRIVATE_SUBSCRIPTIONS is wrong about ${info.fieldName}`)
       if (parsed.spec.private) requirePrivate(context, market)
-      return new HubStream(deps.feeds[market].hub, parsed.topics, decode, deps.stats, parsed.spec.conflate)
+      return new HubStream(deps.feeds[market].hub, parsed.topics, decode, deps.stats, parsed.spec.conflate, market)
     } catch (error) {
       throw withExtensions(error)
     }
