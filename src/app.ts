@@ -18,6 +18,7 @@ import graphqlPlugin from './graphql/graphql-plugin.js'
 import { Catalog, type Market } from './kucoin/catalog.js'
 import { KucoinClient } from './kucoin/client.js'
 import { docsRoutes } from './routes/docs.js'
+import { graphiqlRoutes } from './routes/graphiql.js'
 import { healthRoutes } from './routes/health.js'
 import { countRequests, metricsRoutes } from './routes/metrics.js'
 import { restRoutes } from './routes/rest.js'
@@ -116,6 +117,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     }
   })
   await app.register(graphqlPlugin, { config, tokens: access, metrics, client, catalog, feeds })
+  await app.register(graphiqlRoutes)
 
   // Time sync runs in the background: a KuCoin outage must not stop the
   // gateway from starting, /readyz reports it instead.

@@ -1,6 +1,6 @@
 // The GraphQL API (DESIGN §1.4): mercurius on /graphql (queries, mutations),
 // live/ on WebSocket upgrades of /graphql (subscriptions over graphql-ws,
-// grouped so identical ones execute once per event), GraphiQL on /graphiql. Queries and
+// grouped so identical ones execute once per event); GraphiQL is routes/graphiql.ts. Queries and
 // mutations reach KuCoin through the REST client and the same policy as the
 // proxy; subscriptions are clients of the WebSocket hub. Access is decided in
 // one place (context.ts) for HTTP and WebSocket alike.
@@ -73,7 +73,8 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
     schema: loadSdl(),
     resolvers: resolvers as unknown as IResolvers,
     path: '/graphql',
-    graphiql: true,
+    // GraphiQL is served from local packages by src/routes/graphiql.ts: mercurius's page loads it from a CDN.
+    graphiql: false,
     // Writes are JSON (src/http/content-type.ts); queries may also come as application/graphql.
     additionalRouteOptions: { config: { bodyTypes: ['application/json', 'application/graphql'] } },
     allowBatchedQueries: config.graphql.maxBatch > 1,
