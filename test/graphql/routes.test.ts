@@ -8,12 +8,12 @@ t.test('GraphiQL is served from the gateway and points at /graphql', async t => 
   t.equal(page.status, 200)
   t.match(page.headers['content-type'], /text\/html/)
   // Every script and style is the gateway's own, and the browser may load nothing else (test/browser checks it in Chromium).
-  const loaded = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map(m => m[1])
+  const loaded = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map(m => m[1]!)
   t.same(loaded.sort(), ['/graphiql/app.js', '/graphiql/graphiql.css', '/graphiql/graphiql.js', '/graphiql/react-dom.js', '/graphiql/react.js'])
   t.match(page.headers['content-security-policy'], "default-src 'none'")
   t.notMatch(page.headers['content-security-policy'], /https?:/)
   for (const asset of loaded) {
-    const reply = await gw.get(asset!)
+    const reply = await gw.get(asset)
     t.equal(reply.status, 200, asset)
     t.ok(reply.text.length > 100, `${asset} has content`)
   }
