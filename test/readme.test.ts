@@ -3,7 +3,7 @@
 // the test gateway's), and every TypeScript example run as a program with
 // `KGW_URL` pointing at it. A README example that stops working fails here.
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
@@ -99,6 +99,7 @@ t.test("the README's TypeScript examples run as written", async t => {
   const gw = await startGateway(t)
   t.same([...examples.keys()].sort(), ['fetch', 'websocket'])
   // Inside the repository, so `ws` resolves from its node_modules as it would in the reader's project.
+  mkdirSync(join(root, '.tap'), { recursive: true })
   const dir = mkdtempSync(join(root, '.tap', 'readme-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const run = async (name: string): Promise<string> => {
