@@ -14,16 +14,19 @@ import { installErrorHandling } from './error-handler.js'
 import { installBoundary } from './http/boundary.js'
 import { clientErrorHandler } from './http/client-errors.js'
 import { connectionLimits, guardConnections } from './http/connections.js'
-import { loggerOptions, scrubberFor, type Scrub } from './logging.js'
+import { logRequests, loggerOptions, scrubberFor, type Scrub } from './logging.js'
 import { Metrics } from './metrics.js'
 import { installGracefulClose } from './shutdown.js'
+import { reportUpstreams } from './startup-report.js'
 import graphqlPlugin from './graphql/graphql-plugin.js'
 import { Catalog, type Market } from './kucoin/catalog.js'
 import { KucoinClient } from './kucoin/client.js'
 import { docsRoutes } from './routes/docs.js'
+import { graphiqlRoutes } from './routes/graphiql.js'
 import { healthRoutes } from './routes/health.js'
 import { countRequests, metricsRoutes } from './routes/metrics.js'
 import { restRoutes } from './routes/rest.js'
+import { rootRoutes } from './routes/root.js'
 import { bulletRoutes } from './ws/bullet.js'
 import { downstreamRoutes } from './ws/downstream.js'
 import { Feed } from './ws/feed.js'
@@ -59,6 +62,8 @@ function requestId (req: IncomingMessage): string {
 export async function buildApp (config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
+    // logging.ts writes one line per request instead of fastify's two.
+    disableRequestLogging: true,
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestId,
     return503OnClosing: true,
@@ -78,6 +83,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   app.decorate('access', access)
 
   app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
+  logRequests(app)
   installErrorHandling(app)
 
   const feeds = createFeeds(config, client, app)
@@ -96,6 +102,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   // Host, cross-site and content-type checks, before every route and upgrade (src/http/boundary.ts);
   // after @fastify/websocket's hook marks upgrades, so a refused one has its socket closed.
   await installBoundary(app, config)
+  await app.register(rootRoutes)
   await app.register(healthRoutes, { client, feeds, staleAfterMs: config.timeSyncIntervalMs * 3 })
   await app.register(metricsRoutes, { metrics })
   await app.register(docsRoutes)
@@ -124,10 +131,14 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     virtual: new BookTopics(books)
   })
   await app.register(graphqlPlugin, { config, tokens: access, metrics, client, catalog, feeds, books })
+  await app.register(graphiqlRoutes)
 
   // Time sync runs in the background: a KuCoin outage must not stop the
   // gateway from starting, /readyz reports it instead.
-  app.addHook('onReady', async () => { client.start(config.timeSyncIntervalMs).catch(() => {}) })
+  // The first sync's result is logged per host, so a gateway that cannot reach KuCoin says so at start.
+  app.addHook('onReady', async () => {
+    client.start(config.timeSyncIntervalMs).then(() => { reportUpstreams(app.log, client) }, () => {})
+  })
   app.addHook('onClose', async () => {
     books.close()
     for (const feed of Object.values(feeds)) feed.close()

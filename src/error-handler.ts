@@ -3,7 +3,7 @@
 // 5xx are logged with their cause; the client sees a type, never a stack or an
 // internal message.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { GatewayError, toProblem } from './errors.js'
+import { GatewayError, toProblem, type ErrorKind } from './errors.js'
 
 export function sendProblem (reply: FastifyReply, error: GatewayError): FastifyReply {
   const problem = toProblem(error, String(reply.request.id))
@@ -16,12 +16,35 @@ export function sendProblem (reply: FastifyReply, error: GatewayError): FastifyR
   return reply.send(JSON.stringify(problem))
 }
 
+interface FrameworkError extends Error { code?: string, statusCode?: number, errors?: unknown[] }
+
+const CLIENT_KINDS: Partial<Record<number, ErrorKind>> = { 405: 'method-not-allowed', 413: 'payload-too-large', 415: 'unsupported-media-type' }
+
+/**
+ * A request fastify or mercurius refused before any gateway code ran (a body
+ * that is not JSON, too large, of the wrong type, no query, a mutation over
+ * GET) as the gateway kind it is: never `internal`. Undefined for anything
+ * else, including GraphQL's own validation errors, which stay GraphQL-shaped.
+ */
+export function requestRefusal (error: FrameworkError): GatewayError | undefined {
+  const status = error.statusCode ?? 500
+  if (status < 400 || status >= 500 || typeof error.code !== 'string') return undefined
+  if (error.code === 'MER_ERR_GQL_VALIDATION' && Array.isArray(error.errors)) {
+    // mercurius puts fastify's body-schema failures here; GraphQL's own validation errors are GraphQLErrors.
+    const [first] = error.errors as FrameworkError[]
+    if (first === undefined || first.name === 'GraphQLError') return undefined
+    return new GatewayError('bad-request', { detail: `the GraphQL request body is not {"query": ..., "variables": ...}: ${first.message}` })
+  }
+  if (error.code === 'MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND') {
+    return new GatewayError('bad-request', { detail: 'no GraphQL query: POST {"query": "..."} as application/json, or GET ?query=...' })
+  }
+  if (!error.code.startsWith('FST_') && !error.code.startsWith('MER_')) return undefined
+  return new GatewayError(CLIENT_KINDS[status] ?? 'bad-request', { detail: error.message })
+}
+
 /** Fastify's own errors (body limit, bad content type, ...) as gateway kinds. */
 function fromFastify (error: FastifyError): GatewayError {
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new GatewayError('payload-too-large', { detail: error.message })
-  const status = error.statusCode ?? 500
-  if (status >= 400 && status < 500) return new GatewayError('bad-request', { detail: error.message })
-  return new GatewayError('internal', { cause: error })
+  return requestRefusal(error) ?? new GatewayError('internal', { cause: error })
 }
 
 export function installErrorHandling (app: FastifyInstance): void {

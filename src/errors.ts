@@ -9,6 +9,7 @@ export const ERROR_KINDS = {
   // The request itself, checked by the gateway before anything goes upstream.
   'bad-request': { status: 400, title: 'Bad request' },
   'route-not-found': { status: 404, title: 'No such route' },
+  'method-not-allowed': { status: 405, title: 'This route does not take this method' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
   // The trust boundary (src/http/): who may reach the gateway at all, and how.
   'host-not-allowed': { status: 421, title: 'The gateway does not serve this Host' },

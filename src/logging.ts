@@ -7,7 +7,7 @@
 // signature. The same scrubber runs over problem bodies and GraphQL errors,
 // where an upstream that echoes request headers would otherwise put them.
 import { createHmac } from 'node:crypto'
-import type { FastifyServerOptions } from 'fastify'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { DestinationStream, LoggerOptions } from 'pino'
 import type { Config } from './config.js'
 
@@ -79,4 +79,16 @@ export function loggerOptions (config: Config, stream?: DestinationStream): NonN
   }
   if (stream) options.stream = stream
   return options
+}
+
+/**
+ * One line per request at info, written when the response is done (fastify's
+ * default is two: "incoming request" and "request completed"). The arrival
+ * is still there at debug, for following a request that never finishes.
+ */
+export function logRequests (app: FastifyInstance): void {
+  app.addHook('onRequest', async request => { request.log.debug({ req: request }, 'incoming request') })
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ req: request, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed')
+  })
 }

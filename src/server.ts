@@ -13,7 +13,7 @@ const USAGE = `usage: npm start [-- --simulate]
   --simulate   run the embedded KuCoin simulator in this process and point the
                gateway at it with demo credentials (same as KGW_SIMULATE=true)
 
-Configuration comes from the environment; see README.md.`
+Configuration comes from the environment; see docs/configuration.md.`
 
 function readArgs (): { simulate: boolean } {
   try {
@@ -82,10 +82,26 @@ async function main (): Promise<void> {
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)
 
-  await app.listen({ host: config.host, port: config.port })
+  const url = await app.listen({ host: config.host, port: config.port })
+  app.log.info({ url, spot: app.kucoin.origins.spot, futures: app.kucoin.origins.futures, signing: config.credentials !== undefined },
+    `kucoin-gateway on ${url}: REST /spot/... and /futures/..., GraphiQL ${url}/graphiql, API docs ${url}/docs, metrics /metrics; ` +
+    `KuCoin spot ${app.kucoin.origins.spot}, futures ${app.kucoin.origins.futures}, ${config.credentials ? 'private calls signed with the configured key' : 'no KuCoin key: public market data only'}`)
+}
+
+interface SystemError extends Error { code?: string, address?: string, port?: number }
+
+/** The failures a person can fix from the message alone, said without a stack. */
+function startFailure (error: SystemError): string | undefined {
+  const where = `${error.address ?? 'the host'} port ${error.port ?? '?'}`
+  if (error.code === 'EADDRINUSE') return `${where} is already in use (another gateway still running?): stop it, or start on another port with PORT=...`
+  if (error.code === 'EACCES') return `no permission to listen on ${where}: ports below 1024 need privileges; use PORT=8080 or similar`
+  if (error.code === 'EADDRNOTAVAIL') return `${error.address ?? 'the address'} is not an address of this machine: check HOST`
+  return undefined
 }
 
 main().catch((error: unknown) => {
-  console.error('kucoin-gateway failed to start:', error)
+  const plain = startFailure(error as SystemError)
+  if (plain !== undefined) console.error(`kucoin-gateway: ${plain}`)
+  else console.error('kucoin-gateway failed to start:', error)
   process.exit(1)
 })

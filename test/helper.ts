@@ -31,6 +31,8 @@ export interface Gateway {
   url: string
   get: (path: string, headers?: Record<string, string>) => Promise<Reply>
   call: (method: string, path: string, options?: { headers?: Record<string, string>, body?: string | Buffer }) => Promise<Reply>
+  /** Every log line the gateway wrote so far (JSON text), and the responses tests read. */
+  captured: string[]
 }
 
 export interface Reply {
@@ -72,7 +74,7 @@ export async function startGateway (t: TestContext, options: GatewayOptions = {}
     captured.push(text, JSON.stringify(res.headers))
     return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) }
   }
-  return { app, sim, url, call, get: (path, headers) => call('GET', path, { headers }) }
+  return { app, sim, url, call, get: (path, headers) => call('GET', path, { headers }), captured }
 }
 
 /** The requests the simulator saw whose path starts with `path` (ignores time syncs by default). */

@@ -1,6 +1,6 @@
 // The GraphQL API (DESIGN §1.4): mercurius on /graphql (queries, mutations),
 // live/ on WebSocket upgrades of /graphql (subscriptions over graphql-ws,
-// grouped so identical ones execute once per event), GraphiQL on /graphiql. Queries and
+// grouped so identical ones execute once per event); GraphiQL is routes/graphiql.ts. Queries and
 // mutations reach KuCoin through the REST client and the same policy as the
 // proxy; subscriptions are clients of the WebSocket hub. Access is decided in
 // one place (context.ts) for HTTP and WebSocket alike.
@@ -10,7 +10,7 @@ import { GraphQLError } from 'graphql'
 import mercurius, { type IResolvers } from 'mercurius'
 import type { Access as TokenAccess, Caller } from '../access.js'
 import type { Config } from '../config.js'
-import { sendProblem } from '../error-handler.js'
+import { requestRefusal, sendProblem } from '../error-handler.js'
 import { GatewayError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { Catalog, Market } from '../kucoin/catalog.js'
@@ -75,7 +75,8 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
     schema: loadSdl(),
     resolvers: resolvers as unknown as IResolvers,
     path: '/graphql',
-    graphiql: true,
+    // GraphiQL is served from local packages by src/routes/graphiql.ts: mercurius's page loads it from a CDN.
+    graphiql: false,
     // Writes are JSON (src/http/content-type.ts); queries may also come as application/graphql.
     additionalRouteOptions: { config: { bodyTypes: ['application/json', 'application/graphql'] } },
     allowBatchedQueries: config.graphql.maxBatch > 1,
@@ -88,9 +89,11 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
     errorFormatter: format as never,
     // Refused before running: auth, transport and boundary problems answer as on REST; limits and GraphQL's own errors stay GraphQL-shaped.
     errorHandler: (error, request, reply) => {
-      if (error instanceof GatewayError && !LIMIT_KINDS.has(error.kind)) {
-        countRejected(metrics, undefined, [new GraphQLError(error.detail, { originalError: error })])
-        sendProblem(reply, error)
+      // A body that is not JSON, too large, or no query at all is refused like any REST request (error-handler.ts).
+      const refused = error instanceof GatewayError ? error : requestRefusal(error)
+      if (refused !== undefined && !LIMIT_KINDS.has(refused.kind)) {
+        countRejected(metrics, undefined, [new GraphQLError(refused.detail, { originalError: refused })])
+        sendProblem(reply, refused)
         return
       }
       const graphqlError = error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error })

@@ -68,6 +68,8 @@ function isIdempotentRead (method: string): boolean {
 export class KucoinClient {
   readonly clocks: Record<Market, ServerClock>
   private readonly pools: Record<Market, Pool>
+  /** Each market's KuCoin origin, as configured (named in logs and transport problems). */
+  readonly origins: Record<Market, string>
   private readonly credentials: Credentials | undefined
   private readonly passphrase: string | undefined
   private readonly querySigning: QuerySigning
@@ -87,6 +89,7 @@ export class KucoinClient {
       bodyTimeout: upstream.bodyTimeoutMs
     })
     this.pools = { spot: pool(config.spotUrl), futures: pool(config.futuresUrl) }
+    this.origins = { spot: new URL(config.spotUrl).origin, futures: new URL(config.futuresUrl).origin }
     this.clocks = {
       spot: new ServerClock(() => this.serverTime('spot')),
       futures: new ServerClock(() => this.serverTime('futures'))
@@ -148,13 +151,13 @@ export class KucoinClient {
         return await this.pools[req.market].request(options)
       })
     } catch (error) {
-      throw transportError(req.market, error)
+      throw transportError(req.market, error, this.origins[req.market])
     }
     try {
       return await readEnvelope(req.market, res.statusCode, res.headers, res.body, this.maxBuffered)
     } catch (error) {
       if (!res.body.readableEnded) res.body.on('error', () => {}).destroy()
-      throw transportError(req.market, error)
+      throw transportError(req.market, error, this.origins[req.market])
     }
   }
 

@@ -273,11 +273,13 @@ export function isStaleSocket (error: unknown): boolean {
 }
 
 /** An undici or socket error on the way to KuCoin, or reading its answer. */
-export function transportError (market: Market, error: unknown): GatewayError {
+export function transportError (market: Market, error: unknown, origin?: string): GatewayError {
   if (error instanceof GatewayError) return error
   const codes = errorCodes(error)
   const kind = transportKind(codes)
-  const detail = codes.length ? `${kind} (${codes.join(' < ')})` : kind
+  // The host is named so an operator sees which upstream (and which URL setting) to check.
+  const where = origin === undefined ? '' : ` talking to KuCoin ${market} at ${origin}`
+  const detail = `${kind}${where}${codes.length ? ` (${codes.join(' < ')})` : ''}`
   return new GatewayError(kind, { market, detail, cause: error })
 }
 
