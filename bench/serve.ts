@@ -43,7 +43,7 @@ async function main (): Promise<void> {
     })
     const app = await buildApp(config)
     // Bench only: how many KuCoin calls the GraphQL queries cost.
-    app.get('/__bench/graphql-upstream', async () => app.graphqlGateway.upstream.coalescer.stats)
+    app.get('/__bench/graphql-upstream', async () => app.kucoin.shared.stats)
     await app.listen({ host: '127.0.0.1', port: 0 })
     console.log(JSON.stringify({ url: address(app.server) }))
   } else if (role === 'http-proxy') {
