@@ -98,7 +98,13 @@ t.test('within a class the caller served least goes next, so a flood does not cr
   }
   t.same(served, { heavy: 1, light: 10 }, 'one heavy call of 10 is worth ten light ones')
   h.newWindow()
-  t.equal(h.next()?.caller, 'heavy', 'shares start again with a new window')
+  t.equal(h.next()?.caller, 'heavy', 'a new window forgets callers no longer waiting')
+  const c = new FairQueue({ maxSize: 100, maxPerCaller: 100 })
+  c.charge('had-it-all', 8)
+  c.push(w('had-it-all'))
+  c.push(w('newcomer'))
+  c.newWindow()
+  t.equal(c.next()?.caller, 'newcomer', 'shares carry over windows for callers still waiting')
 })
 
 t.test('bounded in total and per caller; a removed waiter frees its place', async t => {

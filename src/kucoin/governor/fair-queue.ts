@@ -89,8 +89,18 @@ export class FairQueue<W extends Waiter> {
     this.served.set(caller, (this.served.get(caller) ?? 0) + weight)
   }
 
-  /** A new window: shares start again (callers that are not waiting are forgotten). */
+  /**
+   * A new window. Shares carry over (a caller that had the last window to
+   * itself waits behind the others in this one), measured from the least
+   * served waiting caller; callers not waiting are forgotten, which keeps
+   * the map as small as the queue.
+   */
   newWindow (): void {
-    this.served = new Map()
+    const waiting = new Set<string>()
+    for (const byCaller of this.classes) for (const caller of byCaller.keys()) waiting.add(caller)
+    const min = Math.min(...[...waiting].map(caller => this.served.get(caller) ?? 0))
+    const served = new Map<string, number>()
+    for (const caller of waiting) served.set(caller, (this.served.get(caller) ?? 0) - min)
+    this.served = served
   }
 }
