@@ -3,13 +3,15 @@
 import { execSync } from 'node:child_process'
 import { cpus } from 'node:os'
 import { fanoutBench } from './fanout.js'
+import { governorBench } from './governor.js'
 import { graphqlBench } from './graphql.js'
 import { restProxyBench } from './rest-proxy.js'
 
 const benches: Record<string, () => Promise<string>> = {
   'rest-proxy': restProxyBench,
   fanout: fanoutBench,
-  graphql: graphqlBench
+  graphql: graphqlBench,
+  governor: governorBench
 }
 
 execSync('npm run --silent build', { stdio: 'inherit' })
