@@ -14,10 +14,10 @@ import { sendProblem } from '../error-handler.js'
 import { GatewayError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import { abortOnClose, fairShareKey } from '../http/caller-signal.js'
-import { callContext } from '../kucoin/call-context.js'
 import type { Catalog, Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
 import type { Feed } from '../ws/feed.js'
+import { callContext } from './call-context.js'
 import { NOBODY, accessFor, type AccessOptions } from './context.js'
 import { formatErrors } from './errors.js'
 import { countRejected, observeGraphql } from './observe.js'
@@ -57,7 +57,7 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
     if (request.routeOptions.url === '/graphql' && !isWebSocketUpgrade(request)) callers.set(request, tokens.require(request.headers, 'read'))
   })
   // The KuCoin calls an operation makes count toward its caller's fair share, and stop when the caller goes
-  // (client.data() reads this). Set after the body is parsed, so the handler runs inside it.
+  // (upstream.ts reads this). Set after the body is parsed, so the handler runs inside it.
   app.addHook('preHandler', (request, reply, done) => {
     if (request.routeOptions.url !== '/graphql' || isWebSocketUpgrade(request)) { done(); return }
     const caller = fairShareKey(request, callers.get(request), tokens.enabled)

@@ -8,6 +8,7 @@ import { GatewayError } from '../errors.js'
 import type { Catalog, Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
 import { decide, type Decision, type PolicyOptions } from '../policy.js'
+import { callContext } from './call-context.js'
 
 export type Params = Record<string, string | number | boolean | null | undefined>
 
@@ -38,13 +39,13 @@ export class Upstream {
   /** Private reads are shared in flight too: the same account asking the same thing gets one answer. */
   get<T> (market: Market, path: string, params: Params = {}): Promise<T> {
     const { signed } = this.allow(market, 'GET', path)
-    return this.options.client.data<T>(market, 'GET', path, { query: encodeQuery(params), signed, sharePrivate: true })
+    return this.options.client.data<T>(market, 'GET', path, { ...callContext.getStore(), query: encodeQuery(params), signed, sharePrivate: true })
   }
 
   write<T> (market: Market, method: 'POST' | 'DELETE', path: string, options: { params?: Params, body?: object } = {}): Promise<T> {
     const { signed } = this.allow(market, method, path)
     const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body))
-    return this.options.client.data<T>(market, method, path, { query: encodeQuery(options.params ?? {}), signed, body })
+    return this.options.client.data<T>(market, method, path, { ...callContext.getStore(), query: encodeQuery(options.params ?? {}), signed, body })
   }
 
   private allow (market: Market, method: string, path: string): { signed: boolean } {

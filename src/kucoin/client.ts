@@ -8,7 +8,6 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { Config } from '../config.js'
 import { GatewayError } from '../errors.js'
 import type { Endpoint, Market } from './catalog.js'
-import { callContext, GATEWAY_CALLER } from './call-context.js'
 import { ServerClock } from './clock.js'
 import { collectBody, readEnvelope, type EnvelopeResponse } from './envelope.js'
 import { transportError } from './errors.js'
@@ -40,6 +39,12 @@ export interface KucoinRequest {
 }
 
 export type KucoinResponse = EnvelopeResponse
+
+export interface DataOptions extends Pick<KucoinRequest, 'caller' | 'signal' | 'sharePrivate'> {
+  query?: string
+  signed?: boolean
+  body?: Buffer
+}
 
 /** What the client reports after every call, for metrics. */
 export interface UpstreamEvent {
@@ -164,10 +169,12 @@ export class KucoinClient {
   /** Asks the governor for the call's weight, sends, and tells it what KuCoin said about the pool. */
   private async send (req: KucoinRequest): Promise<KucoinResponse> {
     const charge = chargeFor(req.market, req.method, req.signed, req.endpoint)
-    const ticket: Ticket = { market: req.market, caller: req.caller ?? GATEWAY_CALLER, ...charge }
+    const ticket: Ticket = { market: req.market, caller: req.caller ?? 'gateway', ...charge }
     await this.governor.admit(ticket, req.signal)
+    // A write already on its way is not aborted: KuCoin may act on it anyway, and a cut would only hide the outcome.
+    const sent = req.method === 'GET' ? req : { ...req, signal: undefined }
     try {
-      const res = await this.observed(req)
+      const res = await this.observed(sent)
       this.governor.settle(ticket, { headers: res.headers, status: res.status })
       return res
     } catch (error) {
@@ -225,11 +232,10 @@ export class KucoinClient {
 
   /**
    * A call whose `data` the gateway needs itself (server time, bullet tokens, GraphQL); `body` is sent as JSON.
-   * Made for the caller of the current GraphQL request (call-context.ts), or for the gateway.
+   * `caller` and `signal` as in KucoinRequest; without them the call is the gateway's own.
    */
-  async data<T> (market: Market, method: 'GET' | 'POST' | 'DELETE', path: string, options: { query?: string, signed?: boolean, body?: Buffer, sharePrivate?: boolean } = {}): Promise<T> {
+  async data<T> (market: Market, method: 'GET' | 'POST' | 'DELETE', path: string, options: DataOptions = {}): Promise<T> {
     const headers: Record<string, string> = options.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' }
-    const context = callContext.getStore()
     const res = await this.request({
       market,
       method,
@@ -239,8 +245,8 @@ export class KucoinClient {
       headers,
       signed: options.signed === true,
       sharePrivate: options.sharePrivate,
-      caller: context?.caller,
-      signal: context?.signal
+      caller: options.caller,
+      signal: options.signal
     })
     const shared = Buffer.isBuffer(res.body) ? res as SharedAnswer : undefined
     if (shared?.parsed !== undefined) return shared.parsed.value as T

@@ -1,7 +1,8 @@
 // Who a KuCoin call is made for, when the call is made deep inside a GraphQL
 // resolver that cannot pass it along: the /graphql route sets it for the
-// request (AsyncLocalStorage), client.data() reads it. Calls made outside any
-// request (time sync, bullet tokens for the WebSocket feeds) belong to `gateway`.
+// request (AsyncLocalStorage), upstream.ts reads it and hands it to the
+// client explicitly. Nothing else reads it, so shared work a request happens
+// to start (a feed's bullet call) never inherits the request's abort signal.
 import { AsyncLocalStorage } from 'node:async_hooks'
 
 export interface CallContext {
@@ -12,5 +13,3 @@ export interface CallContext {
 }
 
 export const callContext = new AsyncLocalStorage<CallContext>()
-
-export const GATEWAY_CALLER = 'gateway'
