@@ -1,16 +1,21 @@
 // npm run bench: every benchmark, printed as Markdown for the README.
-// BENCH_SECONDS sets the measured duration of each run (default 10).
+// BENCH_SECONDS sets the measured duration of each run (default 10);
+// BENCH_ROUNDS the alternating rounds of bench/rest-static (default 3).
 import { execSync } from 'node:child_process'
 import { cpus } from 'node:os'
+import { booksBench } from './books.js'
 import { fanoutBench } from './fanout.js'
 import { governorBench } from './governor.js'
 import { graphqlBench } from './graphql.js'
 import { restProxyBench } from './rest-proxy.js'
+import { restStaticBench } from './rest-static.js'
 
 const benches: Record<string, () => Promise<string>> = {
+  'rest-static': restStaticBench,
   'rest-proxy': restProxyBench,
   fanout: fanoutBench,
   graphql: graphqlBench,
+  books: booksBench,
   governor: governorBench
 }
 

@@ -6,6 +6,9 @@ import websocket from '@fastify/websocket'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { Access } from './access.js'
+import { Books } from './books/books.js'
+import { bookRoutes } from './books/routes.js'
+import { BookTopics } from './books/ws-topics.js'
 import type { Config } from './config.js'
 import { installErrorHandling } from './error-handler.js'
 import { installBoundary } from './http/boundary.js'
@@ -25,7 +28,7 @@ import { bulletRoutes } from './ws/bullet.js'
 import { downstreamRoutes } from './ws/downstream.js'
 import { Feed } from './ws/feed.js'
 import { TokenStore } from './ws/tokens.js'
-import { DEFAULT_UPSTREAM_LIMITS } from './ws/upstream.js'
+import { DEFAULT_UPSTREAM_LIMITS, UpstreamBudget } from './ws/upstream.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,6 +37,7 @@ declare module 'fastify' {
     access: Access
     metrics: Metrics
     feeds: Record<Market, Feed>
+    books: Books
     /** Removes this configuration's secrets and anything signature-shaped from a text (logs, problems, GraphQL errors). */
     scrub: Scrub
   }
@@ -82,6 +86,8 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   app.decorate('metrics', metrics)
   client.observer = event => { metrics.upstream(event) }
   governorSeries(metrics, client.governor, client.shared)
+  const books = createBooks(config, client, feeds, metrics)
+  app.decorate('books', books)
   countRequests(app, metrics)
 
   installGracefulClose(app)
@@ -95,6 +101,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(metricsRoutes, { metrics })
   await app.register(docsRoutes)
   await app.register(restRoutes, { access, client, catalog, config })
+  await app.register(bookRoutes, { access, books })
   const wsTokens = new TokenStore(config.ws.tokenTtlMs, 100_000)
   await app.register(bulletRoutes, {
     access,
@@ -114,14 +121,16 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
       maxTopicsPerClient: config.ws.maxTopicsPerClient,
       maxFramesPerWindow: config.ws.maxFramesPer10s,
       frameWindowMs: 10_000
-    }
+    },
+    virtual: new BookTopics(books)
   })
-  await app.register(graphqlPlugin, { config, tokens: access, metrics, client, catalog, feeds })
+  await app.register(graphqlPlugin, { config, tokens: access, metrics, client, catalog, feeds, books })
 
   // Time sync runs in the background: a KuCoin outage must not stop the
   // gateway from starting, /readyz reports it instead.
   app.addHook('onReady', async () => { client.start(config.timeSyncIntervalMs).catch(() => {}) })
   app.addHook('onClose', async () => {
+    books.close()
     for (const feed of Object.values(feeds)) feed.close()
     await client.close()
   })
@@ -136,9 +145,27 @@ function createFeeds (config: Config, client: KucoinClient, app: FastifyInstance
     maxSymbolsPerFrame: upstreamWs.maxSymbolsPerFrame,
     maxFramesPerWindow: upstreamWs.maxFramesPer10s,
     maxConnectsPerMinute: upstreamWs.maxConnectsPerMinute,
-    renewAfterMs: upstreamWs.renewAfterMs
+    renewAfterMs: upstreamWs.renewAfterMs,
+    maxConnections: upstreamWs.maxConnections,
+    ackTimeoutMs: upstreamWs.ackTimeoutMs
   }
   const hub = { lingerMs: ws.lingerMs, softLimitBytes: ws.softLimitBytes, hardLimitBytes: ws.hardLimitBytes }
-  const feed = (market: Market): Feed => new Feed({ market, client, hub, limits, log: app.log.child({ feed: market }) })
+  // One budget for every upstream pool: KuCoin counts connections, and new connections a minute, per user.
+  const budget = new UpstreamBudget(limits.maxConnections, limits.maxConnectsPerMinute)
+  const feed = (market: Market): Feed => new Feed({ market, client, hub, limits, budget, log: app.log.child({ feed: market }) })
   return { spot: feed('spot'), futures: feed('futures') }
+}
+
+function createBooks (config: Config, client: KucoinClient, feeds: Record<Market, Feed>, metrics: Metrics): Books {
+  const { books, ws } = config
+  const created = new Books({
+    hubs: { spot: feeds.spot.hub, futures: feeds.futures.hub },
+    fetch: async (market, source, symbol) => await client.data(market, 'GET', source.path, { query: `symbol=${encodeURIComponent(symbol)}`, signed: source.signed }),
+    fullSpotBook: books.spotSnapshot === 'full' || (books.spotSnapshot === 'auto' && client.hasCredentials),
+    limits: { ...books, softLimitBytes: ws.softLimitBytes },
+    observer: metrics.bookObserver(),
+    kucoinNow: market => client.clocks[market].now()
+  })
+  metrics.bookSeries(created)
+  return created
 }

@@ -48,6 +48,8 @@ export interface Config {
     bodyTimeoutMs: number
     /** Largest non-streamed upstream body the gateway will read to check its envelope. */
     maxBufferedBytes: number
+    /** The Accept-Encoding the gateway sends KuCoin (codings it can decode). */
+    acceptEncoding: string
   }
   /** The KuCoin rate-limit governor (src/kucoin/governor/). */
   rateLimit: {
@@ -87,6 +89,23 @@ export interface Config {
     maxFramesPer10s: number
     maxConnectsPerMinute: number
     renewAfterMs: number
+    /** Upstream connections for all markets and channels together (KuCoin caps them per user). */
+    maxConnections: number
+    /** How long KuCoin may take to answer a subscribe before the socket counts as sick. */
+    ackTimeoutMs: number
+  }
+  /** Verified order books (src/books/). */
+  books: {
+    maxBooks: number
+    lingerMs: number
+    syncTimeoutMs: number
+    snapshotDelayMs: number
+    maxBufferedDeltas: number
+    replayFrames: number
+    /** Futures books also read KuCoin's sequenced top 5 and resync when it disagrees. */
+    crossCheck: boolean
+    /** Spot snapshots: the whole signed book (`full`), the public top 100 (`partial`), or full when credentials are set (`auto`). */
+    spotSnapshot: 'auto' | 'full' | 'partial'
   }
   graphql: {
     /** Cost limits, checked before an operation runs (src/graphql/cost.ts). */
@@ -297,6 +316,16 @@ function readTrustedProxies (r: Reader): string[] {
   return entries
 }
 
+const UPSTREAM_CODINGS = ['gzip', 'deflate', 'br', 'identity']
+
+/** KGW_UPSTREAM_ACCEPT_ENCODING: codings the gateway decodes, comma-separated; `identity` alone asks for none. */
+function readUpstreamAcceptEncoding (r: Reader): string {
+  const codings = r.list('KGW_UPSTREAM_ACCEPT_ENCODING').map(c => c.toLowerCase())
+  const unknown = codings.filter(c => !UPSTREAM_CODINGS.includes(c))
+  if (unknown.length > 0) r.problems.push(`KGW_UPSTREAM_ACCEPT_ENCODING: ${unknown.join(', ')} not one of ${UPSTREAM_CODINGS.join(', ')}`)
+  return codings.length === 0 || unknown.length > 0 ? 'gzip' : codings.join(', ')
+}
+
 /**
  * Parses the environment into a frozen Config, or throws ConfigError listing
  * every problem. `simulate` may be forced by the `--simulate` flag.
@@ -330,7 +359,8 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       connectTimeoutMs: r.int('KGW_UPSTREAM_CONNECT_TIMEOUT_MS', 5000, 1, 600_000),
       headersTimeoutMs: r.int('KGW_UPSTREAM_HEADERS_TIMEOUT_MS', 10_000, 1, 600_000),
       bodyTimeoutMs: r.int('KGW_UPSTREAM_BODY_TIMEOUT_MS', 30_000, 1, 600_000),
-      maxBufferedBytes: r.int('KGW_UPSTREAM_MAX_BUFFERED_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024)
+      maxBufferedBytes: r.int('KGW_UPSTREAM_MAX_BUFFERED_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      acceptEncoding: readUpstreamAcceptEncoding(r)
     },
     rateLimit: {
       vipLevel: r.int('KGW_KUCOIN_VIP_LEVEL', 0, 0, MAX_VIP_LEVEL),
@@ -364,7 +394,19 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       maxSymbolsPerFrame: r.int('KGW_UPSTREAM_WS_MAX_SYMBOLS_PER_FRAME', 100, 1, 10_000),
       maxFramesPer10s: r.int('KGW_UPSTREAM_WS_MAX_FRAMES_PER_10S', 100, 1, 100_000),
       maxConnectsPerMinute: r.int('KGW_UPSTREAM_WS_MAX_CONNECTS_PER_MINUTE', 30, 1, 10_000),
-      renewAfterMs: r.int('KGW_UPSTREAM_WS_RENEW_AFTER_MS', 23 * 3_600_000, 1000, 86_400_000)
+      renewAfterMs: r.int('KGW_UPSTREAM_WS_RENEW_AFTER_MS', 23 * 3_600_000, 1000, 86_400_000),
+      maxConnections: r.int('KGW_UPSTREAM_WS_MAX_CONNECTIONS', 40, 1, 10_000),
+      ackTimeoutMs: r.int('KGW_UPSTREAM_WS_ACK_TIMEOUT_MS', 10_000, 100, 600_000)
+    },
+    books: {
+      maxBooks: r.int('KGW_BOOKS_MAX', 200, 1, 100_000),
+      lingerMs: r.int('KGW_BOOKS_LINGER_MS', 30_000, 0, 86_400_000),
+      syncTimeoutMs: r.int('KGW_BOOKS_SYNC_TIMEOUT_MS', 10_000, 100, 600_000),
+      snapshotDelayMs: r.int('KGW_BOOKS_SNAPSHOT_DELAY_MS', 1000, 0, 60_000),
+      maxBufferedDeltas: r.int('KGW_BOOKS_MAX_BUFFERED_DELTAS', 10_000, 10, 1_000_000),
+      replayFrames: r.int('KGW_BOOKS_REPLAY_FRAMES', 1000, 0, 1_000_000),
+      crossCheck: r.bool('KGW_BOOKS_CROSS_CHECK', true),
+      spotSnapshot: r.oneOf('KGW_BOOKS_SPOT_SNAPSHOT', ['auto', 'full', 'partial'] as const, 'auto')
     },
     graphql: {
       maxUpstreamCalls: r.int('KGW_GRAPHQL_MAX_UPSTREAM_CALLS', 50, 1, 100_000),

@@ -62,6 +62,9 @@ export const ERROR_KINDS = {
   'upstream-reset': { status: 502, title: 'KuCoin closed the connection' },
   'upstream-tls': { status: 502, title: 'TLS handshake with KuCoin failed' },
   'upstream-bad-response': { status: 502, title: 'KuCoin sent a response that is not a KuCoin envelope' },
+  // Verified order books (src/books/).
+  'book-limit-reached': { status: 503, title: 'The gateway holds as many order books as it may' },
+  'book-not-ready': { status: 504, title: 'The order book was not verified in time' },
   internal: { status: 500, title: 'Internal gateway error' }
 } as const satisfies Record<string, { status: number, title: string }>
 

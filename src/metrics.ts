@@ -92,6 +92,29 @@ export class Metrics {
     registers: [this.registry]
   })
 
+  readonly bookResyncs = new Counter({
+    name: 'kgw_book_resyncs_total',
+    help: 'Verified order book resyncs, by market and cause (gap, reconnect, stale-snapshot, overflow, shallow, slow-consumer)',
+    labelNames: ['market', 'cause'] as const,
+    registers: [this.registry]
+  })
+
+  readonly bookGapSize = new Histogram({
+    name: 'kgw_book_gap_sequences',
+    help: 'Sequences missed when a verified book found a gap, by market',
+    labelNames: ['market'] as const,
+    buckets: [1, 2, 5, 10, 50, 100, 1000, 10000],
+    registers: [this.registry]
+  })
+
+  readonly bookLatency = new Histogram({
+    name: 'kgw_book_update_latency_seconds',
+    help: 'KuCoin\'s change time to the moment the gateway hands the change to book consumers (KuCoin clock as synced), by market',
+    labelNames: ['market'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry]
+  })
+
   constructor (sources: MetricSources) {
     this.catalog = sources.catalog
     collectDefaultMetrics({ register: this.registry, prefix: 'kgw_' })
@@ -177,6 +200,25 @@ export class Metrics {
       MARKETS.flatMap(market => CHANNELS.map(channel => [{ market, channel }, feeds[market].totals[channel][key]] as [Record<string, string>, number]))
     setCollect(reconnects, () => mirror(reconnects, totals('reconnects')))
     setCollect(renewals, () => mirror(renewals, totals('renewals')))
+  }
+
+  /** Verified books (src/books/): what the registry holds, read at scrape time. */
+  bookSeries (books: { held: () => Record<Market, number>, maxAgeSeconds: () => Record<Market, number> }): void {
+    const held = new Gauge({ name: 'kgw_books', help: 'Verified order books held (lingering ones included), by market', labelNames: ['market'] as const, registers: [this.registry] })
+    const age = new Gauge({ name: 'kgw_book_max_age_seconds', help: 'Oldest last change among consistent verified books, by market', labelNames: ['market'] as const, registers: [this.registry] })
+    setCollect(held, () => { const h = books.held(); for (const market of MARKETS) held.set({ market }, h[market]) })
+    setCollect(age, () => { const a = books.maxAgeSeconds(); for (const market of MARKETS) age.set({ market }, a[market]) })
+  }
+
+  /** The books' observer: resyncs by cause with the gap size, and update latency. */
+  bookObserver (): { resync: (market: Market, cause: string, missed: number) => void, latency: (market: Market, seconds: number) => void } {
+    return {
+      resync: (market, cause, missed) => {
+        this.bookResyncs.inc({ market, cause })
+        if (missed > 0) this.bookGapSize.observe({ market }, missed)
+      },
+      latency: (market, seconds) => { this.bookLatency.observe({ market }, seconds) }
+    }
   }
 
   /** GraphQL subscriptions and their groups (src/graphql/live/), read from the counters they keep. */

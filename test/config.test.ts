@@ -127,3 +127,10 @@ t.test('KGW_ALLOW_ENDPOINTS names denied-by-default endpoints only', async t => 
   t.equal(found.length, 2)
   t.match(found[0], /"GET \/api\/v1\/accounts" is not one of the endpoints denied by default/)
 })
+
+t.test('KGW_UPSTREAM_ACCEPT_ENCODING: gzip by default, codings the gateway decodes only', async t => {
+  t.equal(loadConfig({}).upstream.acceptEncoding, 'gzip')
+  t.equal(loadConfig({ KGW_UPSTREAM_ACCEPT_ENCODING: 'GZIP, br' }).upstream.acceptEncoding, 'gzip, br')
+  t.equal(loadConfig({ KGW_UPSTREAM_ACCEPT_ENCODING: 'identity' }).upstream.acceptEncoding, 'identity')
+  t.match(problems({ KGW_UPSTREAM_ACCEPT_ENCODING: 'gzip, zstd' }), [/KGW_UPSTREAM_ACCEPT_ENCODING: zstd not one of gzip, deflate, br, identity/])
+})

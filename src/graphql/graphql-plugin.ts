@@ -26,7 +26,8 @@ import { subscriptionsOverHttp } from './live/operation.js'
 import { serveSubscriptions } from './live/serve.js'
 import { LIMIT_KINDS, installOperationChecks } from './operation-checks.js'
 import { buildResolvers } from './resolvers/index.js'
-import { PRIVATE_SUBSCRIPTIONS } from './resolvers/subscriptions.js'
+import { BOOK_SUBSCRIPTIONS, PRIVATE_SUBSCRIPTIONS } from './resolvers/subscriptions.js'
+import type { Books } from '../books/books.js'
 import { loadSdl } from './schema.js'
 import { Upstream } from './upstream.js'
 
@@ -37,6 +38,7 @@ export interface GraphqlOptions {
   client: KucoinClient
   catalog: Catalog
   feeds: Record<Market, Feed>
+  books: Books
 }
 
 declare module 'fastify' {
@@ -46,7 +48,7 @@ declare module 'fastify' {
   }
 }
 
-async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, client, catalog, feeds }: GraphqlOptions): Promise<void> {
+async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, client, catalog, feeds, books }: GraphqlOptions): Promise<void> {
   const access: AccessOptions = { tokens, hasCredentials: client.hasCredentials, tradingEnabled: config.tradingEnabled }
   // Every HTTP operation needs a token with read, like REST: a 401/403 problem before any parsing,
   // whatever else the request says (an `Upgrade: h2c` header is still HTTP). Only a real WebSocket
@@ -74,7 +76,7 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
   })
   const streams = newStreamStats()
   // Subscriptions are served by live/ (grouped executions), not by mercurius.
-  const { Subscription, ...resolvers } = buildResolvers(upstream, { feeds, stats: streams })
+  const { Subscription, ...resolvers } = buildResolvers(upstream, { feeds, books, stats: streams })
   await app.register(mercurius, {
     schema: loadSdl(),
     resolvers: resolvers as unknown as IResolvers,
@@ -108,6 +110,7 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
     path: '/graphql',
     resolvers: Subscription,
     privateFields: PRIVATE_SUBSCRIPTIONS,
+    soloFields: BOOK_SUBSCRIPTIONS,
     graphqlLimits: config.graphql,
     access,
     limits: { ...config.ws, maxSubscriptions: config.ws.maxTopicsPerClient, initTimeoutMs: 3000 },

@@ -22,6 +22,8 @@ export interface ScalarResolver {
   parseLiteral: (ast: import('graphql').ValueNode) => unknown
 }
 
+/** What a book stream message is. */
+export type BookUpdateKind = 'SNAPSHOT' | 'CHANGES' | 'RESYNC' | 'RECOVERY'
 /** Candle widths. Spot offers all of them; futures offers all but `MIN_3`, `HOUR_6` and `MONTH_1` (asking futures for those is a `bad-request` error). */
 export type CandleInterval = 'MIN_1' | 'MIN_3' | 'MIN_5' | 'MIN_15' | 'MIN_30' | 'HOUR_1' | 'HOUR_2' | 'HOUR_4' | 'HOUR_6' | 'HOUR_8' | 'HOUR_12' | 'DAY_1' | 'WEEK_1' | 'MONTH_1'
 /** Order book depths available as futures snapshots. */
@@ -140,6 +142,25 @@ export interface BookLevel {
   price: string
   /** Total size at this price: base currency on spot, lots (contracts) on futures. */
   size: string
+}
+/** One message of a verified book stream. */
+export interface BookUpdate {
+  /** What this message is. */
+  kind: BookUpdateKind
+  /** SNAPSHOT, RECOVERY: the book's sequence; CHANGES: the sequence after them; RESYNC: the last consistent one. */
+  sequence: string
+  /** CHANGES: the first sequence they cover (the previous `sequence` + 1). */
+  sequenceStart?: string | null | undefined
+  /** RECOVERY: whether the missed changes follow; CHANGES replayed for a resume: true; a SNAPSHOT answering a resume that could not recover: false. */
+  recovered?: boolean | null | undefined
+  /** RESYNC: why (gap, reconnect, stale-snapshot, overflow, shallow, slow-consumer). */
+  reason?: string | null | undefined
+  /** SNAPSHOT: the book. */
+  book?: VerifiedBook | null | undefined
+  /** CHANGES: changed buy levels (size 0 removes). */
+  bids?: Array<BookLevel> | null | undefined
+  /** CHANGES: changed sell levels (size 0 removes). */
+  asks?: Array<BookLevel> | null | undefined
 }
 /** One candle (OHLCV bar). Lists of candles are oldest first. */
 export interface Candle {
@@ -374,6 +395,8 @@ export interface FuturesMarket {
   markPrice?: MarkPrice | null | undefined
   /** Current and predicted funding rate (`GET /api/v1/funding-rate/{symbol}/current`). */
   fundingRate?: FundingRate | null | undefined
+  /** The gateway's verified book of one contract (see `SpotMarket.book`). */
+  book?: VerifiedBook | null | undefined
 }
 export interface FuturesMarketContractArgs {
   /** e.g. `XBTUSDTM` */
@@ -414,6 +437,12 @@ export interface FuturesMarketMarkPriceArgs {
 export interface FuturesMarketFundingRateArgs {
   /** e.g. `XBTUSDTM` */
   symbol: string
+}
+export interface FuturesMarketBookArgs {
+  /** e.g. `XBTUSDTM` */
+  symbol: string
+  /** Levels per side; null for all. */
+  depth: number | null
 }
 /** A futures order. */
 export interface FuturesOrder {
@@ -782,6 +811,8 @@ export interface SpotMarket {
   currencies?: Array<Currency> | null | undefined
   /** One currency (`GET /api/v3/currencies/{currency}`). */
   currency?: Currency | null | undefined
+  /** The gateway's verified book of one symbol at `depth` levels per side (all known levels when `depth` is null). The first request for a symbol starts the book and waits until it is consistent. */
+  book?: VerifiedBook | null | undefined
 }
 export interface SpotMarketSymbolsArgs {
   /** A KuCoin market tag; all markets when omitted. */
@@ -826,6 +857,12 @@ export interface SpotMarketTradesArgs {
 export interface SpotMarketCurrencyArgs {
   /** e.g. `BTC` */
   code: string
+}
+export interface SpotMarketBookArgs {
+  /** e.g. `BTC-USDT` */
+  symbol: string
+  /** Levels per side; null for all. */
+  depth: number | null
 }
 /** A spot HF order. */
 export interface SpotOrder {
@@ -1033,6 +1070,10 @@ export interface Subscription {
   balances: BalanceUpdate
   /** Spot order events of the account (KuCoin `/spotMarket/tradeOrdersV2`). Private. */
   spotOrders: SpotOrderEvent
+  /** A verified spot book as a stream: a `SNAPSHOT`, then `CHANGES` in sequence order (each `sequenceStart` is the previous `sequence` + 1; a size of 0 removes the level). After any gap a `RESYNC` and a new `SNAPSHOT`. With `since` (the last `sequence` you applied) it resumes: a `RECOVERY` says whether the missed changes follow (`recovered: true`) or a fresh snapshot does. */
+  spotBook: BookUpdate
+  /** A verified futures book as a stream (see `spotBook`). */
+  futuresBook: BookUpdate
 }
 export interface SubscriptionSpotTickerArgs {
   /** e.g. `BTC-USDT` */
@@ -1060,6 +1101,18 @@ export interface SubscriptionSpotOrdersArgs {
   /** Only this symbol's orders. */
   symbol?: string | null
 }
+export interface SubscriptionSpotBookArgs {
+  /** e.g. `BTC-USDT` */
+  symbol: string
+  /** Resume after this sequence. */
+  since?: string | null
+}
+export interface SubscriptionFuturesBookArgs {
+  /** e.g. `XBTUSDTM` */
+  symbol: string
+  /** Resume after this sequence. */
+  since?: string | null
+}
 /** One public trade (a match between a taker and a maker order). */
 export interface Trade {
   /** KuCoin's trade sequence number, increasing per symbol. */
@@ -1074,6 +1127,23 @@ export interface Trade {
   side: Side
   /** When the trade happened. */
   time: number
+}
+/** An order book the gateway keeps consistent with KuCoin. */
+export interface VerifiedBook {
+  /** `spot` or `futures`. */
+  market: string
+  /** The symbol or contract. */
+  symbol: string
+  /** KuCoin's sequence the book is consistent at. */
+  sequence: string
+  /** KuCoin's time of the last change. */
+  time: number
+  /** Milliseconds since the gateway applied the last change. */
+  ageMs: number
+  /** Buy levels, best (highest) first. */
+  bids: Array<BookLevel>
+  /** Sell levels, best (lowest) first. */
+  asks: Array<BookLevel>
 }
 
 export interface FuturesAccountResolvers<TContext> {
@@ -1095,6 +1165,7 @@ export interface FuturesMarketResolvers<TContext> {
   trades: Resolver<FuturesMarket, FuturesMarketTradesArgs, TContext, Array<Trade> | null | undefined>
   markPrice: Resolver<FuturesMarket, FuturesMarketMarkPriceArgs, TContext, MarkPrice | null | undefined>
   fundingRate: Resolver<FuturesMarket, FuturesMarketFundingRateArgs, TContext, FundingRate | null | undefined>
+  book: Resolver<FuturesMarket, FuturesMarketBookArgs, TContext, VerifiedBook | null | undefined>
 }
 export interface MutationResolvers<TContext> {
   placeSpotOrder: Resolver<unknown, MutationPlaceSpotOrderArgs, TContext, OrderPlacement | null | undefined>
@@ -1129,6 +1200,7 @@ export interface SpotMarketResolvers<TContext> {
   trades: Resolver<SpotMarket, SpotMarketTradesArgs, TContext, Array<Trade> | null | undefined>
   currencies: Resolver<SpotMarket, NoArgs, TContext, Array<Currency> | null | undefined>
   currency: Resolver<SpotMarket, SpotMarketCurrencyArgs, TContext, Currency | null | undefined>
+  book: Resolver<SpotMarket, SpotMarketBookArgs, TContext, VerifiedBook | null | undefined>
 }
 export interface SubscriptionResolvers<TContext> {
   spotTicker: SubscriptionResolver<SubscriptionSpotTickerArgs, TContext, SpotTicker>
@@ -1138,6 +1210,8 @@ export interface SubscriptionResolvers<TContext> {
   futuresTicker: SubscriptionResolver<SubscriptionFuturesTickerArgs, TContext, FuturesTicker>
   balances: SubscriptionResolver<NoArgs, TContext, BalanceUpdate>
   spotOrders: SubscriptionResolver<SubscriptionSpotOrdersArgs, TContext, SpotOrderEvent>
+  spotBook: SubscriptionResolver<SubscriptionSpotBookArgs, TContext, BookUpdate>
+  futuresBook: SubscriptionResolver<SubscriptionFuturesBookArgs, TContext, BookUpdate>
 }
 /** Every resolver map; the types listed first have fields that cannot be read from their parent. */
 export interface Resolvers<TContext> {
@@ -1151,6 +1225,7 @@ export interface Resolvers<TContext> {
   Balance?: FieldResolvers<Balance, TContext>
   BalanceUpdate?: FieldResolvers<BalanceUpdate, TContext>
   BookLevel?: FieldResolvers<BookLevel, TContext>
+  BookUpdate?: FieldResolvers<BookUpdate, TContext>
   Candle?: FieldResolvers<Candle, TContext>
   Currency?: FieldResolvers<Currency, TContext>
   CurrencyChain?: FieldResolvers<CurrencyChain, TContext>
@@ -1176,6 +1251,7 @@ export interface Resolvers<TContext> {
   SpotSymbol?: FieldResolvers<SpotSymbol, TContext>
   SpotTicker?: FieldResolvers<SpotTicker, TContext>
   Trade?: FieldResolvers<Trade, TContext>
+  VerifiedBook?: FieldResolvers<VerifiedBook, TContext>
   Decimal: ScalarResolver
   Timestamp: ScalarResolver
 }

@@ -10,7 +10,7 @@ import { GatewayError } from '../errors.js'
 import type { Endpoint, Market } from './catalog.js'
 import { ServerClock } from './clock.js'
 import { collectBody, readEnvelope, type EnvelopeResponse } from './envelope.js'
-import { transportError } from './errors.js'
+import { isStaleSocket, transportError } from './errors.js'
 import { chargeFor } from './governor/classify.js'
 import { CallerGone, Governor, type Ticket } from './governor/governor.js'
 import { quotasFor } from './governor/quotas.js'
@@ -63,8 +63,9 @@ export interface UpstreamEvent {
 
 /**
  * Client headers KuCoin may see. An allowlist: KC-API-*, Authorization,
- * Cookie, hop-by-hop and proxy headers never pass. Accept-Encoding is left
- * out on purpose so bodies arrive uncompressed and the envelope can be read.
+ * Cookie, hop-by-hop and proxy headers never pass. The client's
+ * Accept-Encoding is left out: the gateway asks KuCoin for the codings it can
+ * decode (KGW_UPSTREAM_ACCEPT_ENCODING) and answers each client in its own.
  */
 const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept', 'accept-language', 'user-agent', 'x-site-type']
 
@@ -80,13 +81,9 @@ export function pickRequestHeaders (incoming: IncomingHttpHeaders): Record<strin
 /** Request headers that may change KuCoin's answer, so they are part of a shared call's key. */
 const VARYING_REQUEST_HEADERS = ['accept-language', 'x-site-type']
 
-/** Upstream headers clients see: the body's type and KuCoin's rate-limit state. */
-function pickResponseHeaders (incoming: IncomingHttpHeaders): Record<string, string> {
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(incoming)) {
-    if (typeof value === 'string' && (name === 'content-type' || name.startsWith('gw-ratelimit-'))) headers[name] = value
-  }
-  return headers
+/** Reads KuCoin may see twice without harm (RFC 9110 §9.2.2); writes never go again. */
+function isIdempotentRead (method: string): boolean {
+  return method === 'GET' || method === 'HEAD'
 }
 
 export class KucoinClient {
@@ -96,6 +93,7 @@ export class KucoinClient {
   private readonly passphrase: string | undefined
   private readonly querySigning: QuerySigning
   private readonly maxBuffered: number
+  private readonly acceptEncoding: string
   /** Called after every upstream call; set by the app (metrics). Must not throw. */
   observer: ((event: UpstreamEvent) => void) | undefined
 
@@ -130,6 +128,7 @@ export class KucoinClient {
     this.passphrase = config.credentials && passphraseHeader(config.credentials)
     this.querySigning = config.querySigning
     this.maxBuffered = upstream.maxBufferedBytes
+    this.acceptEncoding = upstream.acceptEncoding
   }
 
   get hasCredentials (): boolean {
@@ -151,8 +150,9 @@ export class KucoinClient {
     const key = `${req.market} ${req.signed ? 'private' : 'public'} ${req.path}?${req.query}\n${vary}`
     return await this.shared.run(key, req.signal, () => new CallerGone(req.market), async signal => {
       const res = await this.attempts({ ...req, signal })
-      const body = await collectBody(req.market, res.body, this.maxBuffered)
-      return { status: res.status, headers: res.headers, code: res.code, body }
+      const decoded = await collectBody(req.market, res, this.maxBuffered)
+      // KuCoin's bytes when read whole (each sharer gets its coding for free), else the decoded body.
+      return Buffer.isBuffer(res.body) ? { ...res, body: res.body, decoded } : { ...res, coding: 'identity', body: decoded, decoded }
     }, !req.signed)
   }
 
@@ -206,17 +206,22 @@ export class KucoinClient {
 
   private async sendOnce (req: KucoinRequest): Promise<KucoinResponse> {
     // The client's own Content-Type, never an invented one: the boundary lets only JSON writes through.
-    const headers = { ...req.headers }
+    const headers = { ...req.headers, 'accept-encoding': this.acceptEncoding }
     if (req.signed) Object.assign(headers, this.sign(req))
     const path = req.query === '' ? req.path : `${req.path}?${req.query}`
+    const options = { method: req.method as 'GET', path, headers, body: req.body, signal: req.signal }
     let res
     try {
-      res = await this.pools[req.market].request({ method: req.method as 'GET', path, headers, body: req.body, signal: req.signal })
+      res = await this.pools[req.market].request(options).catch(async (error: unknown) => {
+        // A keep-alive socket KuCoin closed as the request left: a read may go again, once; a write never.
+        if (!isIdempotentRead(req.method) || !isStaleSocket(error) || req.signal?.aborted === true) throw error
+        return await this.pools[req.market].request(options)
+      })
     } catch (error) {
       throw req.signal?.aborted === true ? new CallerGone(req.market) : transportError(req.market, error)
     }
     try {
-      return await readEnvelope(req.market, res.statusCode, pickResponseHeaders(res.headers), res.body, this.maxBuffered)
+      return await readEnvelope(req.market, res.statusCode, res.headers, res.body, this.maxBuffered)
     } catch (error) {
       if (!res.body.readableEnded) res.body.on('error', () => {}).destroy()
       throw req.signal?.aborted === true ? new CallerGone(req.market) : transportError(req.market, error)
@@ -248,9 +253,9 @@ export class KucoinClient {
       caller: options.caller,
       signal: options.signal
     })
-    const shared = Buffer.isBuffer(res.body) ? res as SharedAnswer : undefined
+    const shared = Buffer.isBuffer(res.body) && res.decoded !== undefined ? res as SharedAnswer : undefined
     if (shared?.parsed !== undefined) return shared.parsed.value as T
-    const body = await collectBody(market, res.body, this.maxBuffered)
+    const body = await collectBody(market, res, this.maxBuffered)
     try {
       const value = (JSON.parse(body.toString('utf8')) as { data: T }).data
       // Sharers of one answer read the same parsed value (resolvers never mutate what they read).

@@ -155,10 +155,16 @@ export function isSuccessCode (code: string): boolean {
   return code === '200000' || code === '200'
 }
 
-/** Milliseconds until the pool resets, from `gw-ratelimit-reset`. */
-export function retryAfterFrom (headers: Record<string, string>): number | undefined {
+/** Milliseconds to wait, from KuCoin's (or its CDN's) `Retry-After` (seconds or a date), else `gw-ratelimit-reset` (ms). */
+export function retryAfterFrom (headers: Record<string, string>, now = Date.now()): number | undefined {
+  const header = headers['retry-after']?.trim()
+  if (header !== undefined && header !== '') {
+    if (/^\d+$/.test(header)) return Number(header) * 1000
+    const date = Date.parse(header)
+    if (Number.isFinite(date)) return Math.max(0, date - now)
+  }
   const reset = Number(headers['gw-ratelimit-reset'])
-  return Number.isFinite(reset) && reset >= 0 ? reset : undefined
+  return Number.isFinite(reset) && reset >= 0 && headers['gw-ratelimit-reset'] !== '' ? reset : undefined
 }
 
 /** A KuCoin `{code, msg}` envelope that is not a success. */
@@ -190,6 +196,52 @@ export function badBodyError (market: Market, status: number, contentType: strin
   return new GatewayError('upstream-bad-response', { market, headers, detail: `KuCoin answered ${what}, not a KuCoin envelope` })
 }
 
+/**
+ * Cloudflare's own pages in front of KuCoin (HTML, not envelopes), by the
+ * error code they show. 1015 shares its meaning with the envelope code above.
+ */
+const CDN: Record<string, Entry> = {
+  1015: SHARED[1015]!,
+  520: ['upstream-error', 'Cloudflare 520: KuCoin\'s origin answered with an unknown error'],
+  521: ['upstream-unavailable', 'Cloudflare 521: KuCoin\'s origin refused the connection (web server down)'],
+  522: ['upstream-timeout', 'Cloudflare 522: the connection to KuCoin\'s origin timed out'],
+  523: ['upstream-unavailable', 'Cloudflare 523: KuCoin\'s origin is unreachable'],
+  524: ['upstream-timeout', 'Cloudflare 524: KuCoin\'s origin took too long to answer'],
+  525: ['upstream-error', 'Cloudflare 525: the TLS handshake between Cloudflare and KuCoin\'s origin failed'],
+  526: ['upstream-error', 'Cloudflare 526: KuCoin\'s origin presented an invalid certificate']
+}
+
+/** Cloudflare's block after 1015 lasts 30 s (PROTOCOL §4.4) when no header says otherwise. */
+export const CDN_RATE_LIMIT_MS = 30_000
+
+/** The Cloudflare error a page stands for: 52x by status, 1015 by the page's words. */
+export function cdnCode (status: number, page: string): string | undefined {
+  if (status >= 520 && status <= 526) return String(status)
+  if (/error(?: code)?:?\s*1015\b|you are being rate limited/i.test(page)) return '1015'
+  return undefined
+}
+
+/** A non-JSON answer: a known CDN page becomes its own typed error, anything else badBodyError. */
+export function pageError (market: Market, status: number, contentType: string, headers: Record<string, string>, page: string): GatewayError {
+  const code = cdnCode(status, page)
+  const entry = code === undefined ? undefined : CDN[code]
+  if (code === undefined || entry === undefined) return badBodyError(market, status, contentType, headers)
+  const [kind, meaning] = entry
+  return new GatewayError(kind, {
+    code,
+    msg: meaning,
+    market,
+    headers,
+    detail: `${meaning} (HTTP ${status} page from KuCoin's CDN)`,
+    retryAfterMs: kind === 'rate-limited' ? retryAfterFrom(headers) ?? CDN_RATE_LIMIT_MS : undefined
+  })
+}
+
+/** Every CDN page the gateway recognises, for the docs. */
+export function cdnTable (): Array<{ code: string, kind: ErrorKind, meaning: string }> {
+  return Object.entries(CDN).map(([code, [kind, meaning]]) => ({ code, kind, meaning }))
+}
+
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED'])
 const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
 
@@ -207,10 +259,17 @@ function isTls (code: string): boolean {
 }
 
 function transportKind (codes: string[]): ErrorKind {
+  // A body that does not decode (bad gzip, deflate or br, or one that expands past the cap).
+  if (codes.some(c => c.startsWith('Z_') || c.startsWith('ERR__ERROR') || c === 'ERR_BUFFER_TOO_LARGE')) return 'upstream-bad-response'
   if (codes.some(c => TIMEOUT.has(c))) return 'upstream-timeout'
   if (codes.some(isTls)) return 'upstream-tls'
   if (codes.some(c => RESET.has(c))) return 'upstream-reset'
   return 'upstream-unreachable'
+}
+
+/** A request lost because KuCoin closed a keep-alive socket as it was sent (no answer came back). */
+export function isStaleSocket (error: unknown): boolean {
+  return errorCodes(error).some(c => c === 'UND_ERR_SOCKET' || c === 'ECONNRESET' || c === 'EPIPE')
 }
 
 /** An undici or socket error on the way to KuCoin, or reading its answer. */

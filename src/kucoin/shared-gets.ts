@@ -4,13 +4,12 @@
 // purged, not merely shadowed). A joiner that goes away only detaches; the
 // upstream call is aborted when its last caller has gone.
 import { LRUCache } from 'lru-cache'
+import type { EnvelopeResponse } from './envelope.js'
 
-/** A buffered success, as every sharer receives it. */
-export interface SharedAnswer {
-  status: number
-  headers: Record<string, string>
-  code: string
+/** A success read whole, as every sharer receives it. */
+export interface SharedAnswer extends EnvelopeResponse {
   body: Buffer
+  decoded: Buffer
   /** The parsed body, filled by the first data() reader and reused by the others. */
   parsed?: { value: unknown }
 }
@@ -56,7 +55,7 @@ export class SharedGets {
     this.cache = options.ttlMs > 0 && options.maxBytes > 0
       ? new LRUCache<string, SharedAnswer>({
         maxSize: options.maxBytes,
-        sizeCalculation: (answer, key) => answer.body.length + key.length + ENTRY_OVERHEAD,
+        sizeCalculation: (answer, key) => answer.body.length + (answer.decoded === answer.body ? 0 : answer.decoded.length) + key.length + ENTRY_OVERHEAD,
         ttl: options.ttlMs,
         ttlAutopurge: true
       })

@@ -8,6 +8,7 @@ import { GatewayError } from '../errors.js'
 import type { Catalog, Market } from '../kucoin/catalog.js'
 import { abortOnClose, fairShareKey } from '../http/caller-signal.js'
 import { pickRequestHeaders, type KucoinClient } from '../kucoin/client.js'
+import { bodyForClient } from '../kucoin/response-encoding.js'
 import { decide } from '../policy.js'
 
 export interface RestRoutesOptions {
@@ -62,7 +63,10 @@ export async function restRoutes (app: FastifyInstance, { access, client, catalo
           caller: fairShareKey(request, caller, access.enabled),
           signal: abortOnClose(reply)
         })
-        return reply.code(res.status).headers(res.headers).send(res.body)
+        const { body: out, headers } = bodyForClient(request.headers['accept-encoding'], res)
+        const vary = reply.getHeader('vary')
+        if (vary !== undefined) headers.vary = `${String(vary)}, ${headers.vary}`
+        return reply.code(res.status).headers(res.headers).headers(headers).send(out)
       }
     })
   }

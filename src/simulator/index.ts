@@ -4,7 +4,7 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Catalog } from '../kucoin/catalog.js'
+import { Catalog, type Market } from '../kucoin/catalog.js'
 import { KeyRing } from './rest/auth.js'
 import { registerBulletRoutes } from './rest/bullet.js'
 import { FaultList } from './rest/faults.js'
@@ -24,9 +24,12 @@ import { Clock } from './engine/state.js'
 import type { SimState } from './engine/state.js'
 import type { SimKey, Simulator, SimulatorOptions } from './types.js'
 import { WsServer } from './ws/server.js'
+import { BookFaults } from './ws/book-faults.js'
+import { BookHistory } from './engine/book-history.js'
+import type { SimulatorBooks } from './types.js'
 import { resolveWsLimits } from './ws/types.js'
 
-export type { FaultAction, FaultRule, RecordedRequest, SimKey, Simulator, SimulatorOptions, SimulatorWs, WsConnectionInfo, WsOptions } from './types.js'
+export type { FaultAction, FaultRule, RecordedRequest, SimKey, SimLevel2Faults, SimTrueBook, Simulator, SimulatorBooks, SimulatorOptions, SimulatorWs, WsConnectionInfo, WsOptions } from './types.js'
 
 /** The key `--simulate` mode and the tests use unless they configure their own. */
 export const DEMO_KEY: SimKey = {
@@ -106,7 +109,9 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
   const spotServer = createServer(requestListener(deps, 'spot'))
   const futuresServer = createServer(requestListener(deps, 'futures'))
   // Every key trades the one demo account, so private messages carry one userId (24 hex digits, like KuCoin's).
-  const ws = new WsServer(state, wsLimits, hexId(new Rng(seed + 3), 12))
+  const level2Faults = new BookFaults()
+  const history = new BookHistory(state.market)
+  const ws = new WsServer(state, wsLimits, hexId(new Rng(seed + 3), 12), level2Faults)
   ws.attach(spotServer, 'spot')
   ws.attach(futuresServer, 'futures')
   try {
@@ -123,7 +128,9 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
       setClockOffset: ms => { clock.offsetMs = ms },
       now: () => clock.now(),
       ws: ws.api(),
+      books: booksApi(state, history, level2Faults, faults),
       close: async () => {
+        history.close()
         for (const timer of timers) clearTimeout(timer)
         timers.clear()
         // Upgraded sockets keep a server from closing, so they go first.
@@ -135,5 +142,32 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
     ws.close()
     await Promise.all([shutdown(spotServer), shutdown(futuresServer)])
     throw error
+  }
+}
+
+const SNAPSHOT_PATHS: Record<Market, RegExp> = {
+  spot: /^\/api\/(v3\/market\/orderbook\/level2|v1\/market\/orderbook\/level2_\d+)$/,
+  futures: /^\/api\/v1\/level2\/(snapshot|depth\d+)$/
+}
+
+/** Simulator.books: the true books' history, level2 faults, stale snapshots (as KuCoin's REST shapes, PROTOCOL §7). */
+function booksApi (state: SimState, history: BookHistory, level2: BookFaults, faults: FaultList): SimulatorBooks {
+  const level2Topic = (market: Market, symbol: string): string => market === 'spot' ? `/market/level2:${symbol}` : `/contractMarket/level2:${symbol}`
+  return {
+    record: (market, symbol) => history.record(market, symbol),
+    at: (market, symbol, sequence) => history.at(market, symbol, sequence),
+    faults: (market, symbol, rules) => level2.set(level2Topic(market, symbol), rules),
+    faultCounts: () => ({ ...level2.counts }),
+    staleSnapshots: (market, symbol, lag, times = 1) => {
+      if (!history.record(market, symbol)) throw new Error(`unknown symbol ${symbol}`)
+      const current = (market === 'spot' ? state.market.spot : state.market.futures).get(symbol)!.book.sequence
+      const book = history.at(market, symbol, current - lag)
+      if (book === undefined) throw new Error(`the history of ${symbol} does not reach ${lag} changes back yet`)
+      const time = state.clock.now()
+      const data = market === 'spot'
+        ? { time, sequence: String(book.sequence), bids: book.bids, asks: book.asks }
+        : { sequence: book.sequence, symbol, bids: book.bids.map(([p, s]) => [Number(p), Number(s)]), asks: book.asks.map(([p, s]) => [Number(p), Number(s)]), ts: time * 1e6 }
+      return faults.add({ market, method: 'GET', path: SNAPSHOT_PATHS[market], times, action: { kind: 'raw', status: 200, body: JSON.stringify({ code: '200000', data }) } })
+    }
   }
 }

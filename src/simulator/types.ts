@@ -162,6 +162,39 @@ export interface FaultRule {
   action: FaultAction
 }
 
+/** A true book at one sequence, best levels first, as KuCoin's wire texts (futures sizes in lots). */
+export interface SimTrueBook {
+  sequence: number
+  bids: Array<[string, string]>
+  asks: Array<[string, string]>
+}
+
+/** Faults of one symbol's level2 delta topic: probabilities per message, seeded. */
+export interface SimLevel2Faults {
+  drop?: number
+  duplicate?: number
+  reorder?: number
+  seed?: number
+}
+
+/** Order-book controls: the true book's history, and faults of what a book keeper reads. */
+export interface SimulatorBooks {
+  /** Starts recording a symbol's true book (its state now, then every change); false for an unknown symbol. */
+  record: (market: Market, symbol: string) => boolean
+  /** The true book at `sequence`, when recorded and within the history. */
+  at: (market: Market, symbol: string, sequence: number) => SimTrueBook | undefined
+  /** Faults of the symbol's level2 topic; undefined clears them. */
+  faults: (market: Market, symbol: string, faults: SimLevel2Faults | undefined) => void
+  /** How many level2 messages the faults dropped, repeated and held back so far. */
+  faultCounts: () => { dropped: number, duplicated: number, reordered: number }
+  /**
+   * The next `times` REST snapshots of the symbol (the endpoints a book keeper
+   * uses) answer the true book as it was `lag` changes ago: a stale snapshot,
+   * behind the deltas already pushed. Records the symbol. Returns the remover.
+   */
+  staleSnapshots: (market: Market, symbol: string, lag: number, times?: number) => () => void
+}
+
 export interface Simulator {
   /** Base URL of the spot host, e.g. `http://127.0.0.1:41234`. */
   readonly spotUrl: string
@@ -179,6 +212,8 @@ export interface Simulator {
   now: () => number
   /** The WebSocket half's controls. */
   readonly ws: SimulatorWs
+  /** True books and level2 faults. */
+  readonly books: SimulatorBooks
   /** Closes both servers, destroying open (also stalled) sockets and WebSockets, and stops timers. */
   close: () => Promise<void>
 }

@@ -17,6 +17,7 @@ import { RateWindow } from './rate-window.js'
 import { allocTextFrame } from './text-frame.js'
 import type { TokenStore } from './tokens.js'
 import { isTopicError, parseTopic } from './topics.js'
+import { VIRTUAL_PREFIX, type VirtualTopics } from './virtual-topics.js'
 
 export interface DownstreamLimits {
   pingIntervalMs: number
@@ -31,6 +32,8 @@ export interface DownstreamOptions {
   tokens: TokenStore
   limits: DownstreamLimits
   hasCredentials: boolean
+  /** `/gateway/...` topics (verified books). */
+  virtual?: VirtualTopics
 }
 
 const TEXT = { binary: false } as const
@@ -107,7 +110,8 @@ class Session {
     private readonly feed: Feed,
     private readonly allowPrivate: boolean,
     private readonly limits: DownstreamLimits,
-    frames: FrameCache
+    frames: FrameCache,
+    private readonly virtual: VirtualTopics | undefined
   ) {
     const client = new SocketClient(socket, market, frames)
     this.client = client
@@ -115,7 +119,10 @@ class Session {
     socket.on('message', data => this.onFrame(data as Buffer))
     socket.on('close', () => this.end())
     socket.on('error', () => this.end())
-    client.onDrain(() => this.feed.hub.drained(client))
+    client.onDrain(() => {
+      this.feed.hub.drained(client)
+      this.virtual?.drained(client)
+    })
     this.touch()
   }
 
@@ -128,6 +135,7 @@ class Session {
   private end (): void {
     if (this.idle) clearTimeout(this.idle)
     this.feed.hub.remove(this.client)
+    this.virtual?.remove(this.client)
   }
 
   private onFrame (data: Buffer): void {
@@ -148,6 +156,7 @@ class Session {
   }
 
   private onTopicFrame (frame: Extract<ClientFrame, { topic: string }>): void {
+    if (this.virtual && frame.topic.startsWith(VIRTUAL_PREFIX)) return this.onVirtualFrame(this.virtual, frame)
     const parsed = parseTopic(this.market, frame.topic)
     if (isTopicError(parsed)) {
       this.socket.send(errorFrame(frame.id, parsed.code, parsed.message))
@@ -171,6 +180,29 @@ class Session {
     }
     if (frame.response) this.socket.send(ackFrame(frame.id))
   }
+
+  /** A gateway topic: same topic-count limit; the provider decides when (and whether) to ack. */
+  private onVirtualFrame (virtual: VirtualTopics, frame: Extract<ClientFrame, { topic: string }>): void {
+    const { topic } = frame
+    if (frame.type === 'unsubscribe') {
+      this.topics.delete(topic)
+      virtual.unsubscribe(this.client, this.market, topic)
+      if (frame.response) this.socket.send(ackFrame(frame.id))
+      return
+    }
+    if (!this.topics.has(topic) && this.topics.size + 1 > this.limits.maxTopicsPerClient) {
+      this.socket.send(errorFrame(frame.id, WS_ERROR.limitExceeded, `exceed max subscription count limitation of ${this.limits.maxTopicsPerClient} per session`))
+      return
+    }
+    this.topics.add(topic)
+    virtual.subscribe(this.client, this.market, topic, frame.since, {
+      ok: () => { if (frame.response) this.socket.send(ackFrame(frame.id)) },
+      refuse: (code, message) => {
+        this.topics.delete(topic)
+        this.socket.send(errorFrame(frame.id, code, message))
+      }
+    })
+  }
 }
 
 /**
@@ -186,7 +218,7 @@ export function goingAway (sockets: Iterable<WebSocket>): void {
   }
 }
 
-export async function downstreamRoutes (app: FastifyInstance, { feeds, tokens, limits, hasCredentials }: DownstreamOptions): Promise<void> {
+export async function downstreamRoutes (app: FastifyInstance, { feeds, tokens, limits, hasCredentials, virtual }: DownstreamOptions): Promise<void> {
   // One per market: each market's hub publishes on its own. The bullet calls are in bullet.ts.
   const frames: Record<Market, FrameCache> = { spot: new FrameCache(), futures: new FrameCache() }
   for (const market of ['spot', 'futures'] as const) {
@@ -199,7 +231,7 @@ export async function downstreamRoutes (app: FastifyInstance, { feeds, tokens, l
         socket.close(CLOSE.policy, 'token is invalid')
         return
       }
-      new Session(socket, market, feeds[market], grant.private && hasCredentials, limits, frames[market]) // eslint-disable-line no-new
+      new Session(socket, market, feeds[market], grant.private && hasCredentials, limits, frames[market], virtual) // eslint-disable-line no-new
       socket.send(welcomeFrame(connectId))
     })
   }

@@ -6,7 +6,7 @@ import type { KucoinClient } from '../kucoin/client.js'
 import { Hub, type HubOptions } from './hub.js'
 import { noticeFrame } from './protocol.js'
 import { specOf } from './topics.js'
-import { UpstreamPool, type UpstreamLimits } from './upstream.js'
+import { UpstreamPool, type UpstreamBudget, type UpstreamLimits } from './upstream.js'
 import type { BulletToken, ConnectionHooks } from './upstream-connection.js'
 
 export interface FeedOptions {
@@ -14,6 +14,8 @@ export interface FeedOptions {
   client: KucoinClient
   hub: Omit<HubOptions, 'timers'>
   limits: UpstreamLimits
+  /** Shared with the other market's feed: KuCoin counts connections per user. */
+  budget?: UpstreamBudget
   log: ConnectionHooks['log']
 }
 
@@ -53,6 +55,7 @@ export class Feed {
       channel,
       limits,
       log,
+      budget: options.budget,
       fetchToken: () => fetchBullet(client, market, channel),
       events: {
         onMessage: (topic, frame) => this.hub.publish(topic, frame, this.conflateOf(topic)),
@@ -64,7 +67,8 @@ export class Feed {
             this.notice(topics, 'upstream.reconnected', { gap: true })
           }
         },
-        onTopicError: (id, code, message) => log.warn({ market, channel, id, code, message }, 'KuCoin refused a subscription')
+        onTopicAck: () => {},
+        onTopicRefused: (topic, code, message) => log.warn({ market, channel, topic, code, message }, 'KuCoin refused a subscription')
       }
     })
     this.pools = { public: pool('public'), private: pool('private') }

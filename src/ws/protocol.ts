@@ -4,7 +4,7 @@
 
 export type ClientFrame =
   | { type: 'ping', id: string }
-  | { type: 'subscribe' | 'unsubscribe', id: string, topic: string, privateChannel: boolean, response: boolean }
+  | { type: 'subscribe' | 'unsubscribe', id: string, topic: string, privateChannel: boolean, response: boolean, since?: number }
 
 export interface FrameError { id: string, code: number, message: string }
 
@@ -63,7 +63,11 @@ export function parseClientFrame (data: Buffer | string): ClientFrame | FrameErr
   }
   if (typeof frame.topic !== 'string' || frame.topic === '') return { id, code: WS_ERROR.topicRequired, message: 'topic is required' }
   if (frame.topic.length > 8192) return { id, code: WS_ERROR.invalidTopic, message: 'topic is too long' }
-  return { type: frame.type, id, topic: frame.topic, privateChannel: frame.privateChannel === true, response: frame.response === true }
+  const parsed: ClientFrame = { type: frame.type, id, topic: frame.topic, privateChannel: frame.privateChannel === true, response: frame.response === true }
+  // A resume (gateway topics): the last sequence the client holds, as a number or a decimal string.
+  const since = typeof frame.since === 'string' && /^\d{1,16}$/.test(frame.since) ? Number(frame.since) : frame.since
+  if (typeof since === 'number' && Number.isSafeInteger(since) && since >= 0) parsed.since = since
+  return parsed
 }
 
 export function isFrameError (frame: ClientFrame | FrameError): frame is FrameError {

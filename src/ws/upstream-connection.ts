@@ -1,12 +1,16 @@
-// One KuCoin WebSocket connection and everything that keeps it alive: a fresh
-// bullet token per connect, the welcome, JSON pings at the server's
-// pingInterval (dead after pingTimeout without a pong), a paced frame queue,
-// reconnects with exponential backoff and jitter that resubscribe every
-// topic, and renewal before KuCoin's 24 h limit by opening the new socket
-// before closing the old one (make-before-break).
-import WebSocket from 'ws'
+// One logical KuCoin WebSocket connection: the I/O shell around the pure
+// state machine in ./upstream/machine.ts. It runs the machine's commands
+// (fetch a bullet token and open a socket, adopt it and subscribe every
+// topic, close a socket, arm a timer) and feeds it what sockets report.
+// Subscribe answers are read per frame (./upstream/ledger.ts): a topic is
+// reported acked only when KuCoin acked it, and a refused frame is split
+// until only the bad topics are refused — at first subscribe, after every
+// reconnect and after every renewal alike.
 import { messageTopic } from './protocol.js'
-import { RateWindow } from './rate-window.js'
+import { frameTopics } from './upstream/ledger.js'
+import { UpstreamMachine, type Command, type MachineEvent, type Phase, type TimerName } from './upstream/machine.js'
+import { OverlapFilter } from './upstream/overlap.js'
+import { UpstreamSocket, type SocketLimits } from './upstream/socket.js'
 
 export interface BulletToken {
   token: string
@@ -15,13 +19,12 @@ export interface BulletToken {
   pingTimeoutMs: number
 }
 
-export interface ConnectionLimits {
+export interface ConnectionLimits extends SocketLimits {
   maxSymbolsPerFrame: number
-  maxFramesPerWindow: number
-  frameWindowMs: number
-  welcomeTimeoutMs: number
   /** Renew this long after connecting (KuCoin drops connections after 24 h). */
   renewAfterMs: number
+  /** Longest make-before-break overlap (also at most one ping interval). */
+  overlapMs: number
   backoffInitialMs: number
   backoffMaxMs: number
 }
@@ -35,254 +38,253 @@ export interface ConnectionHooks {
   onMessage: (topic: string, frame: Buffer) => void
   onDown: (topics: string[], reason: string) => void
   onUp: (topics: string[], event: { reconnect: boolean, renewal: boolean }) => void
-  onTopicError: (topic: string, code: number, message: string) => void
+  /** KuCoin acked a (re)subscribe of this topic; fires again after each reconnect and renewal. */
+  onTopicAck: (topic: string) => void
+  /** KuCoin refused this single topic (after splitting its frame); the connection has dropped it. */
+  onTopicRefused: (topic: string, code: number, message: string) => void
   log: { info: (o: object, m: string) => void, warn: (o: object, m: string) => void }
 }
 
-export type ConnectionState = 'connecting' | 'open' | 'backoff' | 'closed'
+export type ConnectionState = Phase
 
-/** One live socket; a Connection owns one, or two while renewing. */
-class Socket {
-  readonly ws: WebSocket
-  readonly limiter: RateWindow
-  private readonly queue: string[] = []
-  private pumping: NodeJS.Timeout | undefined
-  lastPong = Date.now()
-
-  constructor (url: string, private readonly limits: ConnectionLimits) {
-    this.ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 })
-    this.limiter = new RateWindow(limits.maxFramesPerWindow, limits.frameWindowMs)
-  }
-
-  /** Queues a frame; frames go out in order, never faster than KuCoin allows. */
-  send (frame: string): void {
-    this.queue.push(frame)
-    this.pump()
-  }
-
-  private pump (): void {
-    if (this.pumping) return
-    while (this.queue.length && this.ws.readyState === WebSocket.OPEN) {
-      const wait = this.limiter.delay()
-      if (wait > 0) {
-        this.pumping = setTimeout(() => { this.pumping = undefined; this.pump() }, wait)
-        this.pumping.unref()
-        return
-      }
-      this.limiter.take()
-      this.ws.send(this.queue.shift()!)
-    }
-  }
-
-  close (): void {
-    if (this.pumping) clearTimeout(this.pumping)
-    this.ws.removeAllListeners()
-    this.ws.on('error', () => {})
-    this.ws.terminate()
-  }
-}
+interface ControlFrame { type?: string, id?: string | number, code?: number, data?: unknown }
 
 export class Connection {
   readonly topics = new Set<string>()
-  state: ConnectionState = 'connecting'
   reconnects = 0
   renewals = 0
-  private socket: Socket | undefined
-  /** The previous socket during a renewal: both deliver, duplicates are dropped. */
-  private draining: Socket | undefined
-  private readonly overlapSeen = new Set<string>()
-  /** Pending timers only: each removes itself when it fires, so long outages do not grow the set. */
-  private readonly timers = new Set<NodeJS.Timeout>()
-  private attempt = 0
+  private readonly machine: UpstreamMachine
+  private readonly sockets = new Map<number, UpstreamSocket>()
+  private readonly timers = new Map<TimerName, NodeJS.Timeout>()
+  private overlap: { filter: OverlapFilter, clear: NodeJS.Timeout | undefined } | undefined
+  private token: BulletToken | undefined
+  /** The overlap's time is up but the new socket still waits for subscribe answers. */
+  private overlapDue = false
   private nextId = 1
-  private closed = false
-  private hasBeenUp = false
 
-  constructor (private readonly limits: ConnectionLimits, private readonly hooks: ConnectionHooks, private readonly privateChannel: boolean) {}
+  constructor (private readonly limits: ConnectionLimits, private readonly hooks: ConnectionHooks, private readonly privateChannel: boolean, random?: () => number) {
+    this.machine = new UpstreamMachine(limits, random)
+  }
+
+  get state (): ConnectionState {
+    return this.machine.state.phase
+  }
 
   start (): void {
-    this.connect(false).catch(() => {})
+    this.dispatch({ type: 'start' })
   }
 
   subscribe (topics: string[]): void {
     for (const t of topics) this.topics.add(t)
-    if (this.state === 'open') this.sendTopics(this.socket!, 'subscribe', topics)
+    const socket = this.current()
+    if (socket) this.sendSubscribes(socket, topics)
   }
 
   unsubscribe (topics: string[]): void {
     for (const t of topics) this.topics.delete(t)
-    if (this.state === 'open') this.sendTopics(this.socket!, 'unsubscribe', topics)
+    const socket = this.current()
+    if (!socket) return
+    for (const topic of this.hooks.batch(topics)) this.sendUnsubscribe(socket, topic)
+  }
+
+  private sendUnsubscribe (socket: UpstreamSocket, topic: string): void {
+    for (const t of frameTopics(topic)) socket.asked.delete(t)
+    socket.send(JSON.stringify({ id: this.id(), type: 'unsubscribe', topic, privateChannel: this.privateChannel, response: true }))
   }
 
   close (): void {
-    this.closed = true
-    this.state = 'closed'
-    this.clearTimers()
-    this.socket?.close()
-    this.draining?.close()
-    this.socket = undefined
-    this.draining = undefined
+    this.dispatch({ type: 'close' })
+    this.endOverlap()
   }
 
-  private sendTopics (socket: Socket, type: 'subscribe' | 'unsubscribe', topics: string[]): void {
-    for (const topic of this.hooks.batch(topics)) {
-      socket.send(JSON.stringify({ id: String(this.nextId++), type, topic, privateChannel: this.privateChannel, response: true }))
+  private current (): UpstreamSocket | undefined {
+    const id = this.machine.state.current
+    return id === undefined ? undefined : this.sockets.get(id)
+  }
+
+  private id (): string {
+    return String(this.nextId++)
+  }
+
+  private dispatch (event: MachineEvent): void {
+    for (const command of this.machine.handle(event)) this.run(command)
+  }
+
+  private run (command: Command): void {
+    switch (command.type) {
+      case 'open': this.open(command.socket).catch(() => {}); break
+      case 'adopt': this.adopt(command.socket, command.reconnect, command.renewal); break
+      case 'reinstate': this.reinstate(command.socket); break
+      case 'close': this.closeSocket(command.socket); break
+      case 'schedule': this.schedule(command.name, command.ms); break
+      case 'cancel': this.cancel(command.name); break
+      case 'down':
+        this.hooks.log.warn({ reason: command.reason }, 'upstream connection down; reconnecting')
+        this.hooks.onDown([...this.topics], command.reason)
+        break
     }
   }
 
-  private later (fn: () => void, ms: number): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer)
-      fn()
-    }, ms)
-    timer.unref()
-    this.timers.add(timer)
-  }
-
-  private clearTimers (): void {
-    for (const t of this.timers) clearTimeout(t)
-    this.timers.clear()
-  }
-
-  /** Opens a socket, waits for welcome, subscribes every topic; the old socket (if renewing) closes after. */
-  private async connect (renewal: boolean): Promise<void> {
-    if (this.closed) return
-    let socket: Socket | undefined
+  /** A fresh bullet token per socket (KuCoin: the endpoint may change), then the socket. */
+  private async open (id: number): Promise<void> {
+    let token: BulletToken
     try {
       await this.hooks.connectSlot()
-      const token = await this.hooks.fetchToken()
-      if (this.closed) return
-      const connectId = `kgw-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
-      socket = new Socket(`${token.endpoint}${token.endpoint.includes('?') ? '&' : '?'}token=${encodeURIComponent(token.token)}&connectId=${connectId}`, this.limits)
-      await this.welcome(socket)
-      if (this.closed) { socket.close(); return }
-      this.adopt(socket, token, renewal)
+      if (this.machine.state.pending?.socket !== id) return
+      token = await this.hooks.fetchToken()
     } catch (error) {
-      socket?.close()
-      if (renewal) {
-        // The old socket still works: try the renewal again later.
-        this.hooks.log.warn({ err: error }, 'upstream renewal failed; keeping the current connection')
-        this.later(() => { this.connect(true).catch(() => {}) }, this.backoffMs())
-        return
-      }
-      this.scheduleReconnect(String((error as Error).message ?? error))
+      this.failed(id, `bullet failed: ${(error as Error).message ?? String(error)}`)
+      return
     }
+    if (this.machine.state.pending?.socket !== id) return
+    const connectId = `kgw-${Date.now()}-${id}`
+    const url = `${token.endpoint}${token.endpoint.includes('?') ? '&' : '?'}token=${encodeURIComponent(token.token)}&connectId=${connectId}`
+    let socket: UpstreamSocket
+    try {
+      socket = this.socketFor(id, url, token)
+    } catch (error) { // a malformed endpoint in the bullet answer
+      this.failed(id, `connect failed: ${(error as Error).message}`)
+      return
+    }
+    this.sockets.set(id, socket)
   }
 
-  private welcome (socket: Socket): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no welcome from KuCoin')), this.limits.welcomeTimeoutMs)
-      timer.unref()
-      socket.ws.once('message', (data: Buffer) => {
-        clearTimeout(timer)
-        let frame: { type?: string, data?: string } = {}
-        // A throw here would be uncaught (we are in an event listener): a bad first frame is a refused connection.
-        try { frame = JSON.parse(data.toString()) } catch {}
-        if (frame.type === 'welcome') resolve()
-        else reject(new Error(`KuCoin refused the connection: ${frame.data ?? data.toString().slice(0, 200)}`))
-      })
-      socket.ws.once('error', error => { clearTimeout(timer); reject(error) })
-      socket.ws.once('close', code => { clearTimeout(timer); reject(new Error(`closed before welcome (${code})`)) })
+  private socketFor (id: number, url: string, token: BulletToken): UpstreamSocket {
+    return new UpstreamSocket(id, url, this.limits, {
+      welcomed: () => {
+        this.token = token
+        this.dispatch({ type: 'welcomed', socket: id, overlapMs: Math.min(this.limits.overlapMs, token.pingIntervalMs) })
+      },
+      ended: reason => {
+        const adopted = this.machine.state.current === id || this.machine.state.draining === id
+        if (adopted) this.dispatch({ type: 'lost', socket: id, reason })
+        else this.failed(id, reason)
+      },
+      frame: data => this.onFrame(id, data)
     })
   }
 
-  private adopt (socket: Socket, token: BulletToken, renewal: boolean): void {
-    const old = this.socket
-    const reconnect = this.hasBeenUp && !renewal
-    this.socket = socket
-    this.state = 'open'
-    this.attempt = 0
-    this.hasBeenUp = true
-    socket.ws.removeAllListeners('error').removeAllListeners('close')
-    socket.ws.on('message', (data: Buffer) => this.onFrame(socket, data))
-    socket.ws.on('close', (code, reason) => this.onSocketLost(socket, `closed ${code} ${reason.toString()}`))
-    socket.ws.on('error', error => this.onSocketLost(socket, error.message))
-    this.sendTopics(socket, 'subscribe', [...this.topics])
-    this.heartbeat(socket, token)
-    this.later(() => { this.connect(true).catch(() => {}) }, this.limits.renewAfterMs)
-    if (old) {
-      // Make-before-break: both sockets deliver until the new one's
-      // subscriptions have surely taken effect; identical frames are passed once.
+  private failed (id: number, reason: string): void {
+    // A renewal's socket failing while the current one serves costs nothing; otherwise topics wait.
+    const renewal = this.machine.state.current !== undefined
+    this.hooks.log.warn({ reason, renewal }, renewal ? 'upstream renewal failed; keeping the current connection' : 'upstream connect failed')
+    this.dispatch({ type: 'failed', socket: id, reason })
+  }
+
+  private adopt (id: number, reconnect: boolean, renewal: boolean): void {
+    const socket = this.sockets.get(id)!
+    const token = this.token!
+    socket.heartbeat(token.pingIntervalMs, token.pingTimeoutMs, () => this.id())
+    if (renewal) {
       this.renewals++
-      // A renewal inside the previous overlap (only with a tiny renewAfterMs): the oldest
-      // socket goes now; the frames it passed stay remembered, the middle one may repeat them.
-      this.draining?.close()
-      this.draining = old
-      this.later(() => { if (this.draining === old) this.endOverlap(old) }, Math.min(2000, token.pingIntervalMs))
+      this.endOverlap()
+      this.overlap = { filter: new OverlapFilter(this.machine.state.draining!, id), clear: undefined }
     }
     if (reconnect) this.reconnects++
+    this.sendSubscribes(socket, [...this.topics])
     this.hooks.onUp([...this.topics], { reconnect, renewal })
   }
 
-  private heartbeat (socket: Socket, token: BulletToken): void {
-    const timer = setInterval(() => {
-      if (this.socket !== socket) { clearInterval(timer); return }
-      if (Date.now() - socket.lastPong > token.pingIntervalMs + token.pingTimeoutMs) {
-        clearInterval(timer)
-        this.onSocketLost(socket, 'no pong within pingTimeout')
-        return
-      }
-      socket.send(JSON.stringify({ id: String(this.nextId++), type: 'ping' }))
-    }, token.pingIntervalMs)
-    timer.unref()
+  /** The renewal's new socket died in the overlap: the old one serves alone again and gets any topic added meanwhile. */
+  private reinstate (id: number): void {
+    const socket = this.sockets.get(id)
+    if (!socket) return
+    const gone = [...socket.asked].filter(t => !this.topics.has(t))
+    for (const topic of this.hooks.batch(gone)) this.sendUnsubscribe(socket, topic)
+    this.sendSubscribes(socket, [...this.topics].filter(t => !socket.asked.has(t)))
   }
 
-  private onFrame (socket: Socket, data: Buffer): void {
-    if (this.socket !== socket && this.draining !== socket) return
+  private sendSubscribes (socket: UpstreamSocket, topics: string[]): void {
+    for (const topic of this.hooks.batch(topics)) socket.subscribe(this.id(), topic, frameTopics(topic), this.privateChannel)
+  }
+
+  private onFrame (id: number, data: Buffer): void {
+    const { current, draining } = this.machine.state
+    if (id !== current && id !== draining) return
     const topic = messageTopic(data)
     if (topic !== undefined) {
-      if (this.draining && this.seenInOverlap(data)) return
+      if (this.overlap && !this.overlap.filter.pass(id, data)) return
       this.hooks.onMessage(topic, data)
       return
     }
-    socket.lastPong = Date.now() // any frame proves the connection alive
-    let frame: { type?: string, topic?: string, id?: string, code?: number, data?: string }
+    let frame: ControlFrame
     try { frame = JSON.parse(data.toString()) } catch { return }
-    if (frame.type === 'message' && typeof frame.topic === 'string') this.hooks.onMessage(frame.topic, data)
-    else if (frame.type === 'error') this.hooks.onTopicError(frame.id ?? '', frame.code ?? 0, String(frame.data ?? ''))
+    if (frame.type === 'message' && typeof (frame as { topic?: unknown }).topic === 'string') {
+      // A message whose topic the fast path could not read (e.g. keys reordered): the same overlap rule applies.
+      if (this.overlap && !this.overlap.filter.pass(id, data)) return
+      this.hooks.onMessage((frame as { topic: string }).topic, data)
+    } else if (frame.type === 'ack' || frame.type === 'error') {
+      this.onAnswer(id, frame)
+    }
   }
 
-  private endOverlap (old: Socket): void {
-    old.close()
-    this.draining = undefined
-    this.overlapSeen.clear()
-  }
-
-  /** During a renewal the same frame arrives on both sockets; pass it once. */
-  private seenInOverlap (data: Buffer): boolean {
-    const key = data.toString('latin1')
-    if (this.overlapSeen.delete(key)) return true
-    if (this.overlapSeen.size < 100_000) this.overlapSeen.add(key)
-    return false
-  }
-
-  private onSocketLost (socket: Socket, reason: string): void {
-    if (this.draining === socket) {
-      this.endOverlap(socket)
+  /** KuCoin's answer to a subscribe: acks, a split and retry, or a refusal of one topic. Only the current socket's answers reach the hooks. */
+  private onAnswer (id: number, frame: ControlFrame): void {
+    const socket = this.sockets.get(id)
+    const answer = socket?.ledger.answer(String(frame.id), frame.type === 'ack')
+    if (!answer) {
+      if (frame.type === 'error') this.hooks.log.warn({ id: frame.id, code: frame.code, message: frame.data }, 'KuCoin error frame')
       return
     }
-    if (this.socket !== socket || this.closed) return
-    socket.close()
-    this.socket = undefined
-    this.clearTimers()
-    this.hooks.onDown([...this.topics], reason)
-    this.scheduleReconnect(reason)
+    if (id !== this.machine.state.current) {
+      // The draining socket: its answers are read (so its ledger stays true) but do not speak for the topics.
+      // A topic it did not get is forgotten there, so a reinstated socket asks for it again.
+      if (answer.kind === 'split') for (const half of answer.halves) for (const t of half) socket!.asked.delete(t)
+      if (answer.kind === 'refused') socket!.asked.delete(answer.topic)
+      return
+    }
+    if (answer.kind === 'acked') {
+      for (const topic of answer.topics) if (this.topics.has(topic)) this.hooks.onTopicAck(topic)
+    } else if (answer.kind === 'split') {
+      for (const half of answer.halves) {
+        const wanted = half.filter(t => this.topics.has(t))
+        if (wanted.length) this.sendSubscribes(socket!, wanted)
+      }
+    } else if (this.topics.delete(answer.topic)) {
+      this.hooks.onTopicRefused(answer.topic, Number(frame.code ?? 0), String(frame.data ?? 'refused'))
+    }
+    if (this.overlapDue && socket?.ledger.size === 0) {
+      this.overlapDue = false
+      this.dispatch({ type: 'timer', name: 'overlap' })
+    }
   }
 
-  private backoffMs (): number {
-    const base = Math.min(this.limits.backoffMaxMs, this.limits.backoffInitialMs * 2 ** this.attempt)
-    return Math.round(base / 2 + Math.random() * base / 2) // "equal jitter"
+  private closeSocket (id: number): void {
+    this.sockets.get(id)?.close()
+    this.sockets.delete(id)
+    if (this.overlap && this.machine.state.draining === undefined) this.startTail(id)
   }
 
-  private scheduleReconnect (reason: string): void {
-    if (this.closed) return
-    this.state = 'backoff'
-    const wait = this.backoffMs()
-    this.attempt++
-    this.hooks.log.warn({ reason, waitMs: wait, attempt: this.attempt }, 'upstream connection down; reconnecting')
-    this.later(() => {
-      this.state = 'connecting'
-      this.connect(false).catch(() => {})
-    }, wait)
+  /** One of the overlapping sockets is gone: drop the other's late copies for one more overlap, then forget. */
+  private startTail (gone: number): void {
+    const overlap = this.overlap
+    if (!overlap || overlap.clear) return
+    overlap.filter.tail(gone)
+    overlap.clear = setTimeout(() => { if (this.overlap === overlap) this.overlap = undefined }, this.limits.overlapMs)
+    overlap.clear.unref()
+  }
+
+  private endOverlap (): void {
+    if (this.overlap?.clear) clearTimeout(this.overlap.clear)
+    this.overlap = undefined
+  }
+
+  private schedule (name: TimerName, ms: number): void {
+    this.cancel(name)
+    const timer = setTimeout(() => {
+      this.timers.delete(name)
+      // The overlap ends only once the new socket has its answers: until then the old one may be the only one delivering.
+      if (name === 'overlap' && this.current()?.ledger.size) this.overlapDue = true
+      else this.dispatch({ type: 'timer', name })
+    }, ms)
+    timer.unref()
+    this.timers.set(name, timer)
+  }
+
+  private cancel (name: TimerName): void {
+    if (name === 'overlap') this.overlapDue = false
+    const timer = this.timers.get(name)
+    if (timer) clearTimeout(timer)
+    this.timers.delete(name)
   }
 }

@@ -86,7 +86,10 @@ t.test('full queue, full caller share: local 429s', async t => {
   await Promise.all([waiting, other])
 })
 
-const answer = (text: string): SharedAnswer => ({ status: 200, headers: {}, code: '200000', body: Buffer.from(text) })
+const answer = (text: string): SharedAnswer => {
+  const body = Buffer.from(text)
+  return { status: 200, headers: {}, code: '200000', coding: 'identity', body, decoded: body }
+}
 
 t.test('shared GETs: one call for callers in flight; it is aborted only when the last caller goes', async t => {
   const s = new SharedGets({ shareInFlight: true, ttlMs: 0, maxBytes: 0 })

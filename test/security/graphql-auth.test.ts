@@ -70,7 +70,7 @@ t.test('every private field and every mutation the schema declares is guarded in
   const schema = buildSchema(loadSdl())
   const touched: string[] = []
   const upstream = new Proxy({}, { get: (_target, name) => () => { touched.push(String(name)); throw new Error('upstream reached') } }) as unknown as Upstream
-  const resolvers = buildResolvers(upstream, { feeds: {} as never, stats: {} as never }) as unknown as Record<string, Record<string, (...args: unknown[]) => unknown>>
+  const resolvers = buildResolvers(upstream, { feeds: {} as never, books: {} as never, stats: {} as never }) as unknown as Record<string, Record<string, (...args: unknown[]) => unknown>>
   const nobody = { name: 'nobody', scopes: new Set<never>() }
   const viewer = { name: 'viewer', scopes: new Set(['read'] as const) }
   const context = (caller: typeof viewer | typeof nobody, hasCredentials: boolean, tradingEnabled: boolean): GraphQLContext =>

@@ -38,6 +38,8 @@ export interface OperationOptions {
   schema: GraphQLSchema
   /** Root fields whose data is the account's (never shared across callers). */
   privateFields: ReadonlySet<string>
+  /** Root fields never grouped: each subscriber's stream starts from its own state (verified books' snapshots). */
+  soloFields?: ReadonlySet<string>
   /** Most bytes of query text kept parsed and validated. */
   cacheBytes?: number
   /** The same cost limits as queries over HTTP (operation-checks.ts). */
@@ -57,6 +59,7 @@ export function subscriptionsOverHttp (context: ValidationContext): ASTVisitor {
 
 export class Operations {
   private readonly parsed: LRUCache<string, Parsed>
+  private solo = 0
 
   constructor (private readonly options: OperationOptions) {
     this.parsed = new LRUCache({ maxSize: options.cacheBytes ?? 4 * 1024 * 1024, sizeCalculation: (_parsed, query) => query.length + 1 })
@@ -75,7 +78,8 @@ export class Operations {
     // A field this cannot name is treated as private: grouping less is always safe.
     const own = field === '' || this.options.privateFields.has(field)
     const rights = [[...caller.scopes].sort().join(' '), own ? caller.name : '']
-    const key = stringify([rights, request.operationName ?? null, coerced.coerced, normalised])
+    const alone = this.options.soloFields?.has(field) === true ? ++this.solo : null
+    const key = stringify([rights, request.operationName ?? null, coerced.coerced, normalised, alone])
     return { document: document!, operationName: request.operationName, variables: request.variables, field, key }
   }
 

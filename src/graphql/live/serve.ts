@@ -28,6 +28,8 @@ export interface LiveOptions {
   /** The Subscription type's resolvers, attached to the schema here (mercurius only serves queries and mutations). */
   resolvers: object
   privateFields: ReadonlySet<string>
+  /** Root fields whose subscriptions are never grouped. */
+  soloFields?: ReadonlySet<string>
   /** Cost limits, as for queries (KGW_GRAPHQL_MAX_*). */
   graphqlLimits?: GraphqlLimits
   access: AccessOptions
@@ -71,7 +73,7 @@ export function serveSubscriptions (app: FastifyInstance, options: LiveOptions):
   const groups = new Groups({ schema, stats: options.stats, format: result => formatErrors(result, formatterContext).response, count })
   const deps = {
     groups,
-    operations: new Operations({ schema, privateFields: options.privateFields, limits: options.graphqlLimits }),
+    operations: new Operations({ schema, privateFields: options.privateFields, soloFields: options.soloFields, limits: options.graphqlLimits }),
     access: options.access,
     limits: options.limits,
     stats: options.stats,

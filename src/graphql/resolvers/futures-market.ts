@@ -14,7 +14,7 @@ const BOOK_PATHS: Record<FuturesBookDepth, string> = {
   FULL: '/api/v1/level2/snapshot'
 }
 
-export function futuresMarketResolvers (upstream: Upstream): FuturesMarketResolvers<GraphQLContext> {
+export function futuresMarketResolvers (upstream: Upstream): Omit<FuturesMarketResolvers<GraphQLContext>, 'book'> {
   return {
     serverTime: async () => fromMillis(await upstream.get('futures', '/api/v1/timestamp')),
     status: async () => serviceStatus(await upstream.get('futures', '/api/v1/status')),

@@ -12,6 +12,11 @@ import { spotAccountResolvers } from './spot-account.js'
 import { allSpotStats, spotMarketResolvers } from './spot-market.js'
 import { subscriptionResolvers, type StreamDeps } from './subscriptions.js'
 import { tradingResolvers } from './trading.js'
+import type { Books } from '../../books/books.js'
+import { GatewayError } from '../../errors.js'
+import type { Market } from '../../kucoin/catalog.js'
+import { verifiedBook } from '../book-stream.js'
+import type { VerifiedBook } from '../schema-types.generated.js'
 
 // The namespaces carry no data of their own; their fields fetch.
 const namespace = (): Record<string, never> => ({})
@@ -21,8 +26,8 @@ export function buildResolvers (upstream: Upstream, streams: StreamDeps): Resolv
     Decimal: decimalScalar,
     Timestamp: timestampScalar,
     Query: { spot: namespace, futures: namespace, spotAccount: namespace, futuresAccount: namespace },
-    SpotMarket: spotMarketResolvers(upstream),
-    FuturesMarket: futuresMarketResolvers(upstream),
+    SpotMarket: { ...spotMarketResolvers(upstream), book: bookQuery(streams.books, 'spot') },
+    FuturesMarket: { ...futuresMarketResolvers(upstream), book: bookQuery(streams.books, 'futures') },
     SpotAccount: spotAccountResolvers(upstream),
     FuturesAccount: futuresAccountResolvers(upstream),
     Mutation: tradingResolvers(upstream),
@@ -46,5 +51,13 @@ function spotSymbolStats (upstream: Upstream): (symbol: SpotSymbol, args: unknow
       perRequest.set(context, all)
     }
     return (await all).get(symbol.symbol) ?? null
+  }
+}
+
+/** `book(symbol, depth)` under spot and futures: the verified book (src/books/), waited for when new. */
+function bookQuery (books: Books, market: Market): (parent: unknown, args: { symbol: string, depth?: number | null }) => Promise<VerifiedBook> {
+  return async (_parent, { symbol, depth }) => {
+    if (depth !== null && depth !== undefined && depth < 1) throw new GatewayError('bad-request', { market, detail: `depth must be positive or null (got ${depth})` })
+    return verifiedBook(await books.view(market, symbol, depth ?? Infinity))
   }
 }

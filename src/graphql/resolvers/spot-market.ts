@@ -22,7 +22,7 @@ export async function allSpotStats (upstream: Upstream): Promise<SpotStats[]> {
 
 const seconds = (ms: number | null | undefined): number | undefined => ms === null || ms === undefined ? undefined : Math.floor(ms / 1000)
 
-export function spotMarketResolvers (upstream: Upstream): SpotMarketResolvers<GraphQLContext> {
+export function spotMarketResolvers (upstream: Upstream): Omit<SpotMarketResolvers<GraphQLContext>, 'book'> { // book: resolvers/index.ts (verified books)
   return {
     serverTime: async () => fromMillis(await upstream.get('spot', '/api/v1/timestamp')),
     status: async () => serviceStatus(await upstream.get('spot', '/api/v1/status')),

@@ -3,7 +3,9 @@
 // or /spot/ws) want it. A field's subscribe runs once per subscription group
 // (live/group.ts), not per subscriber; each upstream frame is decoded once for
 // all the groups of a field (the hub hands all of them the same Buffer).
+import type { Books } from '../../books/books.js'
 import { GatewayError } from '../../errors.js'
+import { BookStream } from '../book-stream.js'
 import type { Market } from '../../kucoin/catalog.js'
 import type { Feed } from '../../ws/feed.js'
 import { isTopicError, parseTopic } from '../../ws/topics.js'
@@ -19,6 +21,7 @@ import { spotTicker } from './spot-views.js'
 
 export interface StreamDeps {
   feeds: Record<Market, Feed>
+  books: Books
   stats: StreamStats
 }
 
@@ -30,6 +33,16 @@ interface Message { topic?: string, subject?: string, data?: Json }
  * topic table, so a private field missing here fails loudly instead of grouping.
  */
 export const PRIVATE_SUBSCRIPTIONS: ReadonlySet<string> = new Set(['balances', 'spotOrders'])
+
+/** Verified-book streams: one book consumer per subscriber, never grouped (each starts with its own snapshot). */
+export const BOOK_SUBSCRIPTIONS: ReadonlySet<string> = new Set(['spotBook', 'futuresBook'])
+
+/** `since` as a sequence, or a bad-request error. */
+function sinceOf (since: string | null | undefined, market: Market): number | undefined {
+  if (since === null || since === undefined) return undefined
+  if (!/^\d{1,16}$/.test(since)) throw withExtensions(new GatewayError('bad-request', { market, detail: `since must be a sequence number (got ${JSON.stringify(since)})` }))
+  return Number(since)
+}
 
 /** A decoder shared by every subscriber of a field: each frame is parsed and mapped once. */
 function decoder<T> (map: (message: Message) => T | undefined): (frame: Buffer) => T | undefined {
@@ -110,7 +123,16 @@ export function subscriptionResolvers (deps: StreamDeps): SubscriptionResolvers<
   const futuresTickers = decoder(m => futuresTicker(dataOf(m, 'futures')))
   const balances = decoder(balanceUpdate)
   const orders = decoder(spotOrderEvent)
+  const book = (market: Market, symbol: string, since: string | null | undefined): BookStream => {
+    try {
+      return new BookStream(deps.books, market, symbol, sinceOf(since, market))
+    } catch (error) {
+      throw withExtensions(error)
+    }
+  }
   return {
+    spotBook: { subscribe: (_, { symbol, since }) => book('spot', symbol, since), resolve: identity },
+    futuresBook: { subscribe: (_, { symbol, since }) => book('futures', symbol, since), resolve: identity },
     spotTicker: { subscribe: (_, { symbol }, ctx, info) => open(ctx, info, 'spot', `/market/ticker:${symbol}`, spotTickers), resolve: identity },
     spotTrades: { subscribe: (_, { symbol }, ctx, info) => open(ctx, info, 'spot', `/market/match:${symbol}`, spotTrades), resolve: identity },
     spotOrderBook: {

@@ -16,6 +16,7 @@ import { futuresOrderChange, futuresWallet, positionMessage, spotBalance, spotOr
 import { spotCandle, spotDepth, spotL2Update, spotLevel1, spotMatch, spotSnapshot, spotTicker, spotTickerAll } from './spot-frames.js'
 import { splitCandle, splitTopic } from './topics.js'
 import type { WsLimits } from './types.js'
+import type { BookFaults } from './book-faults.js'
 
 export interface FeedDeps {
   state: SimState
@@ -24,6 +25,8 @@ export interface FeedDeps {
   silent: () => boolean
   /** The demo account's userId on private messages. */
   userId: string
+  /** Scripted faults of the level2 delta topics (book-faults.ts). */
+  level2Faults?: BookFaults
 }
 
 const isSpot = (state: InstrumentState): state is InstrumentState<SpotPair> => state.instrument.kind === 'spot'
@@ -105,13 +108,20 @@ export class WsFeeds {
       const list = silent() ? undefined : bySymbol.get(symbol)
       if (list !== undefined && isSpot(state)) {
         const topic = `/market/level2:${symbol}`
-        if (index.has('spot', topic)) this.send('spot', topic, spotL2Update(state, topic, list))
+        if (index.has('spot', topic)) this.sendLevel2('spot', topic, spotL2Update(state, topic, list))
       } else if (list !== undefined && isFutures(state)) {
         const topic = `/contractMarket/level2:${symbol}`
-        if (index.has('futures', topic)) for (const change of list) this.send('futures', topic, futuresLevel2(state, topic, change))
+        if (index.has('futures', topic)) for (const change of list) this.sendLevel2('futures', topic, futuresLevel2(state, topic, change))
       }
       this.flushTrades(state, silent())
     }
+  }
+
+  /** A level2 delta, through the scripted faults when there are any. */
+  private sendLevel2 (market: Market, topic: string, message: unknown): void {
+    const faults = this.deps.level2Faults
+    if (faults === undefined) return this.send(market, topic, message)
+    for (const frame of faults.apply(topic, encode(message))) this.deps.index.broadcast(market, topic, frame)
   }
 
   private flushTrades (state: InstrumentState, silent: boolean): void {

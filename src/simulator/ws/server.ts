@@ -11,6 +11,7 @@ import type { SyntheticMarket } from '../engine/market.js'
 import type { IssuedToken, SimState } from '../engine/state.js'
 import type { SimulatorWs } from '../types.js'
 import { WsFeeds } from './feeds.js'
+import type { BookFaults } from './book-faults.js'
 import { TopicIndex } from './connection-index.js'
 import { WsSession } from './session.js'
 import { symbolCheck } from './topics.js'
@@ -35,11 +36,11 @@ export class WsServer implements SessionHost {
   private readonly wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false })
   private readonly feeds: WsFeeds
 
-  constructor (private readonly state: SimState, readonly limits: WsLimits, userId: string) {
+  constructor (private readonly state: SimState, readonly limits: WsLimits, userId: string, level2Faults?: BookFaults) {
     this.market = state.market
     this.symbols = symbolCheck(state.market, limits.anySymbol)
     this.maxAgeMs = limits.maxConnectionMs
-    this.feeds = new WsFeeds({ state, index: this.index, limits, silent: () => this.silent, userId })
+    this.feeds = new WsFeeds({ state, index: this.index, limits, silent: () => this.silent, userId, level2Faults })
   }
 
   now = (): number => this.state.clock.now()

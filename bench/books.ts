@@ -1,0 +1,204 @@
+// bench/books: S symbols × R level2 deltas/s each, C consumers each following
+// B books, through the gateway (its own process, CPU 0 when pinning works).
+// Two modes on the same gateway and feed, one after the other:
+//   books: consumers subscribe /gateway/book:{symbol} and apply snapshot + changes;
+//   raw:   consumers subscribe /market/level2:{symbol} and keep their own books
+//          (sequence checks and level updates), the work every client repeats.
+// Reported: gateway CPU per upstream delta, consumer time per message in its
+// handler, p50/p99 latency from the upstream send to the consumer applying it,
+// and gateway RSS per book. The simulator (publishing) and consumers share
+// this process; a snapshot fault gives every synthetic symbol the same start.
+//   BOOKS_SYMBOLS=50 BOOKS_RATE=100 BOOKS_CONSUMERS=200 BOOKS_PER_CONSUMER=5 BENCH_SECONDS=10
+import WebSocket from 'ws'
+import { startSimulator } from '../src/simulator/index.js'
+import { sleep } from './lib/deliveries.js'
+import { canPin, pinSelf, procStat, startRole, stopAll } from './lib/processes.js'
+
+const SYMBOLS = Number(process.env.BOOKS_SYMBOLS ?? 50)
+const RATE = Number(process.env.BOOKS_RATE ?? 100)
+const CONSUMERS = Number(process.env.BOOKS_CONSUMERS ?? 200)
+const PER_CONSUMER = Math.min(SYMBOLS, Number(process.env.BOOKS_PER_CONSUMER ?? 5))
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10) / 2
+const TICK_MS = 10
+const LEVELS = 50
+
+type Side = Map<string, string>
+interface Model { sequence: number, bids: Side, asks: Side, sent: Map<number, number> }
+
+const symbolAt = (i: number): string => `BK${i}-USDT`
+const initial = (): { bids: string[][], asks: string[][] } => ({
+  bids: Array.from({ length: LEVELS }, (_, i) => [String(1000 - i), '1']),
+  asks: Array.from({ length: LEVELS }, (_, i) => [String(1001 + i), '1'])
+})
+
+/** One consumer's book and what it measured. */
+class Consumer {
+  books = new Map<string, { sequence: number, bids: Side, asks: Side }>()
+  handlerMs = 0
+  messages = 0
+  latencies: number[] = []
+  errors = 0
+
+  constructor (private readonly models: Map<string, Model>, private readonly mode: 'books' | 'raw', private readonly measuring: () => boolean) {}
+
+  onMessage (text: string): void {
+    const started = performance.now()
+    const m = JSON.parse(text) as { type: string, topic: string, subject: string, data: any }
+    if (m.type !== 'message') return
+    const symbol = m.topic.slice(m.topic.indexOf(':') + 1)
+    let end: number | undefined
+    if (this.mode === 'books') end = this.applyBook(symbol, m.subject, m.data)
+    else end = this.applyRaw(symbol, m.data)
+    const done = performance.now()
+    if (!this.measuring()) return
+    this.handlerMs += done - started
+    this.messages++
+    const sent = end === undefined ? undefined : this.models.get(symbol)?.sent.get(end)
+    if (sent !== undefined) this.latencies.push(performance.timeOrigin + done - sent)
+  }
+
+  private applyBook (symbol: string, subject: string, data: any): number | undefined {
+    if (subject === 'snapshot') {
+      this.books.set(symbol, { sequence: data.sequence, bids: new Map(data.bids), asks: new Map(data.asks) })
+      return undefined
+    }
+    if (subject !== 'changes') { this.books.delete(symbol); return undefined }
+    const book = this.books.get(symbol)
+    if (!book || data.sequenceStart !== book.sequence + 1) { this.errors++; return undefined }
+    for (const [p, s] of data.bids) s === '0' ? book.bids.delete(p) : book.bids.set(p, s)
+    for (const [p, s] of data.asks) s === '0' ? book.asks.delete(p) : book.asks.set(p, s)
+    book.sequence = data.sequenceEnd
+    return data.sequenceEnd
+  }
+
+  /** What a client does with the raw feed (the snapshot is the shared start, sequence 0). */
+  private applyRaw (symbol: string, data: any): number | undefined {
+    let book = this.books.get(symbol)
+    if (!book) {
+      const start = initial()
+      book = { sequence: 0, bids: new Map(start.bids as Array<[string, string]>), asks: new Map(start.asks as Array<[string, string]>) }
+      this.books.set(symbol, book)
+    }
+    if (data.sequenceEnd <= book.sequence) return undefined
+    if (data.sequenceStart > book.sequence + 1) { this.errors++; return undefined }
+    for (const [p, s, q] of data.changes.bids) if (Number(q) > book.sequence) s === '0' ? book.bids.delete(p) : book.bids.set(p, s)
+    for (const [p, s, q] of data.changes.asks) if (Number(q) > book.sequence) s === '0' ? book.asks.delete(p) : book.asks.set(p, s)
+    book.sequence = data.sequenceEnd
+    return data.sequenceEnd
+  }
+}
+
+const percentile = (values: number[], p: number): number => {
+  if (values.length === 0) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
+}
+
+async function bullet (url: string): Promise<string> {
+  const res = await fetch(`${url}/spot/api/v1/bullet-public`, { method: 'POST' })
+  const { data } = await res.json() as { data: { token: string, instanceServers: Array<{ endpoint: string }> } }
+  return `${data.instanceServers[0]!.endpoint}?token=${data.token}`
+}
+
+async function runMode (mode: 'books' | 'raw', gatewayUrl: string, sim: Awaited<ReturnType<typeof startSimulator>>, gatewayPid: number): Promise<string> {
+  const models = new Map<string, Model>()
+  for (let i = 0; i < SYMBOLS; i++) {
+    const start = initial()
+    models.set(symbolAt(i), { sequence: 0, bids: new Map(start.bids as Array<[string, string]>), asks: new Map(start.asks as Array<[string, string]>), sent: new Map() })
+  }
+  let measuring = false
+  const consumers: Consumer[] = []
+  const sockets: WebSocket[] = []
+  const endpoint = await bullet(gatewayUrl)
+  for (let c = 0; c < CONSUMERS; c++) {
+    const consumer = new Consumer(models, mode, () => measuring)
+    const ws = new WebSocket(`${endpoint}&connectId=c${c}`)
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+    ws.on('message', data => consumer.onMessage(data.toString()))
+    for (let k = 0; k < PER_CONSUMER; k++) {
+      const symbol = symbolAt((c * PER_CONSUMER + k) % SYMBOLS)
+      ws.send(JSON.stringify({ id: `${c}-${k}`, type: 'subscribe', topic: mode === 'books' ? `/gateway/book:${symbol}` : `/market/level2:${symbol}`, response: true }))
+    }
+    consumers.push(consumer)
+    sockets.push(ws)
+  }
+  // Publish only once every symbol is subscribed upstream: the shared snapshot (sequence 0) is then bridged.
+  const wanted = Math.min(SYMBOLS, CONSUMERS * PER_CONSUMER)
+  for (let waited = 0; sim.ws.subscriptions().flatMap(s => s.topics).length < wanted; waited += 50) {
+    if (waited > 30_000) throw new Error('symbols never all subscribed upstream')
+    await sleep(50)
+  }
+  let published = 0
+  let debt = 0
+  const timer = setInterval(() => {
+    debt += RATE * TICK_MS / 1000
+    const perTick = Math.floor(debt)
+    debt -= perTick
+    for (const [symbol, model] of models) {
+      for (let n = 0; n < perTick; n++) {
+        model.sequence++
+        const bid = (model.sequence & 1) === 0
+        const price = String(bid ? 1000 - (model.sequence % LEVELS) : 1001 + (model.sequence % LEVELS))
+        const size = model.sequence % 7 === 0 ? '0' : String(1 + (model.sequence % 5))
+        const row = [price, size, String(model.sequence)]
+        const sent = performance.timeOrigin + performance.now()
+        if (measuring) model.sent.set(model.sequence, sent)
+        sim.ws.publishRaw('spot', `/market/level2:${symbol}`, JSON.stringify({
+          type: 'message',
+          topic: `/market/level2:${symbol}`,
+          subject: 'trade.l2update',
+          data: { changes: { bids: bid ? [row] : [], asks: bid ? [] : [row] }, sequenceEnd: model.sequence, sequenceStart: model.sequence, symbol, time: Math.floor(sent) }
+        }))
+        if (measuring) published++
+      }
+    }
+  }, TICK_MS)
+  await sleep(1000)
+  const rssBefore = (await procStat(gatewayPid)).rssKb
+  const before = await procStat(gatewayPid)
+  measuring = true
+  await sleep(SECONDS * 1000)
+  measuring = false
+  const after = await procStat(gatewayPid)
+  clearInterval(timer)
+  await sleep(500)
+  for (const ws of sockets) ws.close()
+  const latencies = consumers.flatMap(c => c.latencies)
+  const messages = consumers.reduce((n, c) => n + c.messages, 0)
+  const handlerMs = consumers.reduce((n, c) => n + c.handlerMs, 0)
+  const errors = consumers.reduce((n, c) => n + c.errors, 0)
+  const gatewayUs = (after.cpuTicks - before.cpuTicks) * 10_000
+  return `| ${mode} | ${published} | ${messages} | ${(gatewayUs / Math.max(1, published)).toFixed(1)} | ${(handlerMs * 1000 / Math.max(1, messages)).toFixed(1)} | ` +
+    `${(handlerMs * 1000 / Math.max(1, published)).toFixed(1)} | ${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.99).toFixed(1)} | ${rssBefore} | ${errors} |`
+}
+
+export async function booksBench (): Promise<string> {
+  pinSelf(1)
+  const sim = await startSimulator({ ws: { anySymbol: true, maxConnections: 100_000, maxNewConnectionsPerMinute: 1_000_000, maxTopicsPerConnection: 100_000 } })
+  const start = initial()
+  sim.addFault({ market: 'spot', method: 'GET', path: '/api/v3/market/orderbook/level2', action: { kind: 'raw', status: 200, body: JSON.stringify({ code: '200000', data: { time: Date.now(), sequence: '0', ...start } }) } })
+  const gateway = await startRole('gateway', [sim.spotUrl, sim.futuresUrl, 'KGW_BOOKS_MAX=100000', 'KGW_WS_MAX_TOPICS_PER_CLIENT=100000', 'KGW_UPSTREAM_WS_MAX_TOPICS=1000', 'KGW_BOOKS_LINGER_MS=0'], 0)
+  const pid = gateway.child.pid!
+  const idleRss = (await procStat(pid)).rssKb
+  const rows: string[] = []
+  for (const mode of ['books', 'raw'] as const) {
+    process.stderr.write(`  ${mode}: ${SYMBOLS} symbols × ${RATE} deltas/s, ${CONSUMERS} consumers × ${PER_CONSUMER} books ...\n`)
+    rows.push(await runMode(mode, gateway.info.url!, sim, pid))
+  }
+  stopAll()
+  await sim.close()
+  return [
+    `${SYMBOLS} symbols × ${RATE} deltas/s (one level per delta, books of ${LEVELS} levels a side), ${CONSUMERS} consumers × ${PER_CONSUMER} books, ${SECONDS} s measured after 1 s warm-up; ` +
+      `${canPin ? 'gateway alone on CPU 0, simulator and consumers on CPU 1' : 'no pinning'}. Gateway idle RSS ${idleRss} KB; the RSS column is with that mode's books held. ` +
+      'Consumer µs: time inside the consumers\' message handlers (parse + apply), per message and summed per upstream delta — the book work every raw-feed client repeats. Latency: upstream send → consumer applied.',
+    '',
+    '| mode | upstream deltas | consumer messages | gateway CPU µs per delta | consumer µs per message | consumers µs per delta (sum) | p50 ms | p99 ms | gateway RSS KB | consumer errors |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows
+  ].join('\n')
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(await booksBench())
+  process.exit(0)
+}
