@@ -131,6 +131,14 @@ export class Governor {
     return [...this.pools].map(([name, p]) => ({ pool: name, queued: p.queue.size, remaining: p.budget.available(this.now()), limit: p.budget.limit }))
   }
 
+  /** Forgets every pool's count and pause (a scripted upstream between test cases; a new key). Waiters stay queued. */
+  forget (): void {
+    for (const [name, pool] of this.pools) {
+      pool.budget = this.newBudget(name)
+      this.drain(pool)
+    }
+  }
+
   close (): void {
     for (const pool of this.pools.values()) clearTimeout(pool.timer)
   }
@@ -138,15 +146,18 @@ export class Governor {
   private pool (name: string): Pool {
     let pool = this.pools.get(name)
     if (pool === undefined) {
-      const limit = this.options.quotas[name] ?? DEFAULT_QUOTA
       pool = {
-        budget: new PoolBudget({ limit, windowMs: this.options.windowMs, marginMs: this.options.marginMs ?? 100 }),
+        budget: this.newBudget(name),
         queue: new FairQueue({ maxSize: this.options.maxQueue, maxPerCaller: this.options.maxQueuePerCaller }),
         timer: undefined
       }
       this.pools.set(name, pool)
     }
     return pool
+  }
+
+  private newBudget (pool: string): PoolBudget {
+    return new PoolBudget({ limit: this.options.quotas[pool] ?? DEFAULT_QUOTA, windowMs: this.options.windowMs, marginMs: this.options.marginMs ?? 100 })
   }
 
   private fits (pool: Pool, ticket: Ticket, now: number): boolean {
