@@ -145,15 +145,22 @@ export class KucoinClient {
   }
 
   /** Identical GETs in flight become one call (public ones may be cached); its body is buffered for every sharer. */
-  private async sharedGet (req: KucoinRequest): Promise<SharedAnswer> {
+  private async sharedGet (req: KucoinRequest): Promise<KucoinResponse> {
     const vary = VARYING_REQUEST_HEADERS.map(name => req.headers[name] ?? '').join('\n')
     const key = `${req.market} ${req.signed ? 'private' : 'public'} ${req.path}?${req.query}\n${vary}`
-    return await this.shared.run(key, req.signal, () => new CallerGone(req.market), async signal => {
+    const result = await this.shared.run(key, req.signal, () => new CallerGone(req.market), async signal => {
       const res = await this.attempts({ ...req, signal })
-      const decoded = await collectBody(req.market, res, this.maxBuffered)
-      // KuCoin's bytes when read whole (each sharer gets its coding for free), else the decoded body.
-      return Buffer.isBuffer(res.body) ? { ...res, body: res.body, decoded } : { ...res, coding: 'identity', body: decoded, decoded }
+      // A body too large to read whole streams (envelope.ts): one caller gets the stream, so it is never held.
+      if (!Buffer.isBuffer(res.body)) return { stream: res, taken: false }
+      return { ...res, body: res.body, decoded: await collectBody(req.market, res, this.maxBuffered) }
     }, !req.signed)
+    if (!('stream' in result)) return result
+    if (!result.taken) {
+      result.taken = true
+      return result.stream
+    }
+    // The others who joined a streamed answer ask KuCoin themselves (rare: such bodies are megabytes).
+    return await this.attempts(req)
   }
 
   private async attempts (req: KucoinRequest): Promise<KucoinResponse> {

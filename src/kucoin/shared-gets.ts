@@ -14,6 +14,14 @@ export interface SharedAnswer extends EnvelopeResponse {
   parsed?: { value: unknown }
 }
 
+/** A success too large to read whole: its stream goes to one caller, the others ask again. Never cached. */
+export interface StreamedAnswer {
+  stream: EnvelopeResponse
+  taken: boolean
+}
+
+export type SharedResult = SharedAnswer | StreamedAnswer
+
 export interface SharedGetsOptions {
   /** Join identical calls in flight; off only to measure the cost of every call. */
   shareInFlight: boolean
@@ -37,7 +45,7 @@ export interface SharedStats {
 interface Flight {
   key: string
   settled: boolean
-  promise: Promise<SharedAnswer>
+  promise: Promise<SharedResult>
   controller: AbortController
   /** Callers still waiting; those without a signal never leave. */
   waiting: number
@@ -73,7 +81,7 @@ export class SharedGets {
    * this caller's own; when it aborts, this caller gets `gone()`. Only
    * `cacheable` answers (public data) are ever cached.
    */
-  run (key: string, signal: AbortSignal | undefined, gone: () => unknown, call: (signal: AbortSignal) => Promise<SharedAnswer>, cacheable = true): Promise<SharedAnswer> {
+  run (key: string, signal: AbortSignal | undefined, gone: () => unknown, call: (signal: AbortSignal) => Promise<SharedResult>, cacheable = true): Promise<SharedResult> {
     const hit = cacheable ? this.cache?.get(key) : undefined
     if (hit !== undefined) {
       this.stats.cached++
@@ -85,12 +93,12 @@ export class SharedGets {
     return this.follow(flight, signal, gone)
   }
 
-  private start (key: string, call: (signal: AbortSignal) => Promise<SharedAnswer>, cacheable: boolean): Flight {
+  private start (key: string, call: (signal: AbortSignal) => Promise<SharedResult>, cacheable: boolean): Flight {
     this.stats.calls++
     const controller = new AbortController()
     const flight: Flight = { key, settled: false, controller, waiting: 0, promise: Promise.resolve(undefined as never) }
     flight.promise = call(controller.signal).then(answer => {
-      if (cacheable) this.cache?.set(key, answer)
+      if (cacheable && !('stream' in answer)) this.cache?.set(key, answer)
       return answer
     }).finally(() => {
       flight.settled = true
@@ -102,7 +110,7 @@ export class SharedGets {
     return flight
   }
 
-  private follow (flight: Flight, signal: AbortSignal | undefined, gone: () => unknown): Promise<SharedAnswer> {
+  private follow (flight: Flight, signal: AbortSignal | undefined, gone: () => unknown): Promise<SharedResult> {
     flight.waiting++
     if (signal === undefined) return flight.promise
     if (signal.aborted) {
