@@ -70,8 +70,8 @@ async function throughput (): Promise<string> {
   const post: RequestShape = { method: 'POST', body: JSON.stringify({ query: TICKER_QUERY }), headers: { 'content-type': 'application/json' } }
   // One gateway process per configuration, each alone on CPU 0 while it is measured.
   const variants: Array<[string, string[]]> = [
-    ['GraphQL uncached: every request its own KuCoin call (sharing and cache off)', ['KGW_GRAPHQL_CACHE_TTL_MS=0', 'KGW_GRAPHQL_SHARE_IN_FLIGHT=false']],
-    ['GraphQL, identical calls in flight shared (cache off)', ['KGW_GRAPHQL_CACHE_TTL_MS=0']],
+    ['GraphQL uncached: every request its own KuCoin call (sharing and cache off)', ['KGW_CACHE_TTL_MS=0', 'KGW_SHARE_IN_FLIGHT=false']],
+    ['GraphQL, identical calls in flight shared (cache off)', ['KGW_CACHE_TTL_MS=0']],
     ['GraphQL, default (shared in flight, cache TTL 250 ms)', []]
   ]
   const first = await startRole('gateway', [spotUrl, futuresUrl, ...variants[0]![1]], 0)

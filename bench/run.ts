@@ -5,6 +5,7 @@ import { execSync } from 'node:child_process'
 import { cpus } from 'node:os'
 import { booksBench } from './books.js'
 import { fanoutBench } from './fanout.js'
+import { governorBench } from './governor.js'
 import { graphqlBench } from './graphql.js'
 import { restProxyBench } from './rest-proxy.js'
 import { restStaticBench } from './rest-static.js'
@@ -14,7 +15,8 @@ const benches: Record<string, () => Promise<string>> = {
   'rest-proxy': restProxyBench,
   fanout: fanoutBench,
   graphql: graphqlBench,
-  books: booksBench
+  books: booksBench,
+  governor: governorBench
 }
 
 execSync('npm run --silent build', { stdio: 'inherit' })

@@ -1,7 +1,7 @@
 // One server per process, so the load generator, the simulator and the
 // system under test do not share an event loop. Prints one JSON line with the
 // URLs it listens on, then serves until killed.
-//   tsx bench/serve.ts simulator
+//   tsx bench/serve.ts simulator [Pool=quota ... window=ms]   (quotas given: those pools limited, others not)
 //   tsx bench/serve.ts gateway <spotUrl> <futuresUrl> [NAME=value ...]
 //   tsx bench/serve.ts http-proxy <spotUrl>
 //   tsx bench/serve.ts bare-ws <spotUrl> <topic>
@@ -28,8 +28,14 @@ function address (server: { address: () => unknown }): string {
 async function main (): Promise<void> {
   if (role === 'simulator') {
     // Rate limits out of the way: the benchmark measures the proxy, not KuCoin's quotas.
-    const rateLimits = Object.fromEntries(['Public', 'Spot', 'Futures', 'Management', 'Earn', 'CopyTrading', 'Broker'].map(p => [p, UNLIMITED]))
-    const sim = await startSimulator({ rateLimits })
+    // bench/governor limits some pools on purpose (Pool=quota args, window=ms).
+    const rateLimits: Record<string, number> = Object.fromEntries(['Public', 'Spot', 'Futures', 'Management', 'Earn', 'CopyTrading', 'Broker'].map(p => [p, UNLIMITED]))
+    let rateWindowMs: number | undefined
+    for (const [name, value] of args.map(pair => pair.split('=', 2) as [string, string])) {
+      if (name === 'window') rateWindowMs = Number(value)
+      else rateLimits[name] = Number(value)
+    }
+    const sim = await startSimulator({ rateLimits, rateWindowMs })
     console.log(JSON.stringify({ spotUrl: sim.spotUrl, futuresUrl: sim.futuresUrl }))
   } else if (role === 'gateway') {
     const config = loadConfig({
@@ -39,11 +45,12 @@ async function main (): Promise<void> {
       KUCOIN_API_KEY: DEMO_KEY.key,
       KUCOIN_API_SECRET: DEMO_KEY.secret,
       KUCOIN_API_PASSPHRASE: DEMO_KEY.passphrase,
-      ...Object.fromEntries(args.slice(2).map(pair => pair.split('=', 2) as [string, string]))
+      // NAME=value, split at the first `=` (values such as KGW_RATE_LIMIT_QUOTAS=Spot=200 hold more).
+      ...Object.fromEntries(args.slice(2).map(pair => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]))
     })
     const app = await buildApp(config)
     // Bench only: how many KuCoin calls the GraphQL queries cost.
-    app.get('/__bench/graphql-upstream', async () => app.graphqlGateway.upstream.coalescer.stats)
+    app.get('/__bench/graphql-upstream', async () => app.kucoin.shared.stats)
     await app.listen({ host: '127.0.0.1', port: 0 })
     console.log(JSON.stringify({ url: address(app.server) }))
   } else if (role === 'http-proxy') {

@@ -15,7 +15,7 @@ import { installBoundary } from './http/boundary.js'
 import { clientErrorHandler } from './http/client-errors.js'
 import { connectionLimits, guardConnections } from './http/connections.js'
 import { logRequests, loggerOptions, scrubberFor, type Scrub } from './logging.js'
-import { Metrics } from './metrics.js'
+import { Metrics, governorSeries } from './metrics.js'
 import { installGracefulClose } from './shutdown.js'
 import { reportUpstreams } from './startup-report.js'
 import graphqlPlugin from './graphql/graphql-plugin.js'
@@ -91,6 +91,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   const metrics = new Metrics({ catalog, clocks: client.clocks, feeds, connections })
   app.decorate('metrics', metrics)
   client.observer = event => { metrics.upstream(event) }
+  governorSeries(metrics, client.governor, client.shared)
   const books = createBooks(config, client, feeds, metrics)
   app.decorate('books', books)
   countRequests(app, metrics)

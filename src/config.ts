@@ -7,6 +7,7 @@ import { SCOPES, type AccessToken, type Scope } from './access.js'
 import { canonicalOrigin } from './http/cross-site.js'
 import { canonicalHostPattern, isLoopbackHost } from './http/host-check.js'
 import { Catalog } from './kucoin/catalog.js'
+import { MAX_VIP_LEVEL, POOLS } from './kucoin/governor/quotas.js'
 import type { Credentials, KeyVersion, QuerySigning } from './kucoin/signer.js'
 import { deniedByDefault } from './policy.js'
 
@@ -50,6 +51,24 @@ export interface Config {
     /** The Accept-Encoding the gateway sends KuCoin (codings it can decode). */
     acceptEncoding: string
   }
+  /** The KuCoin rate-limit governor (src/kucoin/governor/). */
+  rateLimit: {
+    vipLevel: number
+    /** Per-pool quotas that replace the VIP table's, e.g. `{ Spot: 4000 }`. */
+    quotas: Readonly<Record<string, number>>
+    windowMs: number
+    /** Percent of every pool only cancels may use (placements may use half of it). */
+    cancelReservePercent: number
+    queueSize: number
+    queuePerCaller: number
+    maxWaitMs: number
+  }
+  /** Identical GETs shared in flight, and the optional micro-cache of public answers (src/kucoin/shared-gets.ts). */
+  cache: {
+    shareInFlight: boolean
+    ttlMs: number
+    maxBytes: number
+  }
   timeSyncIntervalMs: number
   bodyLimitBytes: number
   /** How long a graceful close may take before the process exits anyway. */
@@ -92,11 +111,6 @@ export interface Config {
     spotSnapshot: 'auto' | 'full' | 'partial'
   }
   graphql: {
-    /** How long a public GraphQL upstream result is reused; 0 shares only calls in flight. */
-    cacheTtlMs: number
-    cacheMaxEntries: number
-    /** Identical KuCoin calls in flight are made once; off only to measure the per-call cost. */
-    shareInFlight: boolean
     /** Cost limits, checked before an operation runs (src/graphql/cost.ts). */
     maxUpstreamCalls: number
     maxAliases: number
@@ -276,6 +290,19 @@ function readPublicUrl (r: Reader): string | undefined {
   }
 }
 
+/** KGW_RATE_LIMIT_QUOTAS: `Pool=quota` entries separated by commas, e.g. `Spot=4000,Public=1000`. */
+function readQuotas (r: Reader): Record<string, number> {
+  const quotas: Record<string, number> = {}
+  for (const entry of r.list('KGW_RATE_LIMIT_QUOTAS')) {
+    const [pool = '', raw = '', ...rest] = entry.split('=').map(e => e.trim())
+    const value = Number(raw)
+    if (rest.length || !(POOLS as readonly string[]).includes(pool) || !Number.isInteger(value) || value < 1 || value > 10_000_000) {
+      r.problems.push(`KGW_RATE_LIMIT_QUOTAS: "${entry}" must look like Pool=quota, the pool one of ${POOLS.join(', ')} and the quota a positive integer`)
+    } else quotas[pool] = value
+  }
+  return quotas
+}
+
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal']
 
 /** KGW_TRUSTED_PROXIES: IP addresses, CIDRs, or proxy-addr's names (loopback, linklocal, uniquelocal). */
@@ -338,6 +365,20 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       maxBufferedBytes: r.int('KGW_UPSTREAM_MAX_BUFFERED_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       acceptEncoding: readUpstreamAcceptEncoding(r)
     },
+    rateLimit: {
+      vipLevel: r.int('KGW_KUCOIN_VIP_LEVEL', 0, 0, MAX_VIP_LEVEL),
+      quotas: readQuotas(r),
+      windowMs: r.int('KGW_RATE_LIMIT_WINDOW_MS', 30_000, 100, 3_600_000),
+      cancelReservePercent: r.int('KGW_RATE_LIMIT_CANCEL_RESERVE_PERCENT', 10, 0, 50),
+      queueSize: r.int('KGW_RATE_LIMIT_QUEUE_SIZE', 1000, 0, 1_000_000),
+      queuePerCaller: r.int('KGW_RATE_LIMIT_QUEUE_PER_CALLER', 100, 0, 1_000_000),
+      maxWaitMs: r.int('KGW_RATE_LIMIT_MAX_WAIT_MS', 5000, 0, 600_000)
+    },
+    cache: {
+      shareInFlight: r.bool('KGW_SHARE_IN_FLIGHT', true),
+      ttlMs: r.int('KGW_CACHE_TTL_MS', 0, 0, 60_000),
+      maxBytes: r.int('KGW_CACHE_MAX_BYTES', 4 * 1024 * 1024, 0, 1024 * 1024 * 1024)
+    },
     timeSyncIntervalMs: r.int('KGW_TIME_SYNC_INTERVAL_MS', 60_000, 1000, 86_400_000),
     bodyLimitBytes: r.int('KGW_BODY_LIMIT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),
     shutdownTimeoutMs: r.int('KGW_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
@@ -374,9 +415,6 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       spotSnapshot: r.oneOf('KGW_BOOKS_SPOT_SNAPSHOT', ['auto', 'full', 'partial'] as const, 'auto')
     },
     graphql: {
-      cacheTtlMs: r.int('KGW_GRAPHQL_CACHE_TTL_MS', 250, 0, 60_000),
-      cacheMaxEntries: r.int('KGW_GRAPHQL_CACHE_MAX_ENTRIES', 1000, 1, 1_000_000),
-      shareInFlight: r.bool('KGW_GRAPHQL_SHARE_IN_FLIGHT', true),
       maxUpstreamCalls: r.int('KGW_GRAPHQL_MAX_UPSTREAM_CALLS', 50, 1, 100_000),
       maxAliases: r.int('KGW_GRAPHQL_MAX_ALIASES', 50, 0, 100_000),
       maxDepth: r.int('KGW_GRAPHQL_MAX_DEPTH', 10, 2, 1000),

@@ -52,6 +52,8 @@ export const ERROR_KINDS = {
   'endpoint-deprecated': { status: 410, title: 'KuCoin has retired this endpoint' },
   'unsupported-media-type': { status: 415, title: 'Content-Type must be application/json' },
   'rate-limited': { status: 429, title: 'Rate limit exhausted' },
+  // Nobody reads it: the caller closed its connection while its call waited or ran.
+  'client-closed-request': { status: 499, title: 'The client went away before the answer' },
   'kucoin-error': { status: 502, title: 'KuCoin answered with an unrecognised error' },
   // KuCoin or the network failed.
   'upstream-error': { status: 502, title: 'KuCoin reported an internal error' },

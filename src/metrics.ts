@@ -9,6 +9,8 @@ import { REFUSALS, type ConnectionStats } from './http/connections.js'
 import type { Catalog, Market } from './kucoin/catalog.js'
 import type { UpstreamEvent } from './kucoin/client.js'
 import type { ServerClock } from './kucoin/clock.js'
+import type { Governor } from './kucoin/governor/governor.js'
+import type { SharedGets } from './kucoin/shared-gets.js'
 import { codeTable } from './kucoin/errors.js'
 import { findEndpoint } from './policy.js'
 import { REFUSAL_REASONS, type Feed } from './ws/feed.js'
@@ -260,6 +262,34 @@ export class Metrics {
       setCollect(counter, () => mirror(counter, [[{}, stats[key]]]))
     }
   }
+}
+
+/** Wait for budget: from nothing to the longest a call may wait (KGW_RATE_LIMIT_MAX_WAIT_MS tops out the usual range). */
+const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+
+/**
+ * The rate-limit governor's series (src/kucoin/governor/) and the sharing of
+ * identical GETs (src/kucoin/shared-gets.ts). Wait and rejections are
+ * reported as they happen; the rest is read at scrape time.
+ */
+export function governorSeries (metrics: Metrics, governor: Governor, shared: SharedGets): void {
+  const registers = [metrics.registry]
+  const depth = new Gauge({ name: 'kgw_ratelimit_queue_depth', help: 'KuCoin calls waiting for rate-limit budget, by pool', labelNames: ['pool'] as const, registers })
+  const remaining = new Gauge({ name: 'kgw_ratelimit_budget_remaining', help: 'Weight the gateway may still spend in the current window, by pool (its own count, kept in step with gw-ratelimit-*)', labelNames: ['pool'] as const, registers })
+  setCollect(depth, () => { for (const p of governor.stats()) depth.set({ pool: p.pool }, p.queued) })
+  setCollect(remaining, () => { for (const p of governor.stats()) remaining.set({ pool: p.pool }, p.remaining) })
+  const wait = new Histogram({ name: 'kgw_ratelimit_wait_seconds', help: 'Time KuCoin calls waited for rate-limit budget before going, by pool and priority (calls that went at once are not counted)', labelNames: ['pool', 'priority'] as const, buckets: WAIT_BUCKETS, registers })
+  const rejected = new Counter({ name: 'kgw_ratelimit_rejections_total', help: 'KuCoin calls refused locally with a 429 before KuCoin was asked, by pool, priority and reason (queue-full, caller-queue-full, deadline, wait-too-long)', labelNames: ['pool', 'priority', 'reason'] as const, registers })
+  governor.events = {
+    waited: (pool, priority, seconds) => { wait.observe({ pool, priority }, seconds) },
+    rejected: (pool, priority, reason) => { rejected.inc({ pool, priority, reason }) }
+  }
+  const sharing = new Counter({ name: 'kgw_upstream_shared_total', help: 'GETs answered without a KuCoin call of their own: joined (an identical call in flight) or cached (the micro-cache)', labelNames: ['how'] as const, registers })
+  setCollect(sharing, () => mirror(sharing, [[{ how: 'joined' }, shared.stats.joined], [{ how: 'cached' }, shared.stats.cached]]))
+  const aborted = new Counter({ name: 'kgw_upstream_aborted_total', help: 'Shared KuCoin GETs aborted because every caller waiting for them had gone', registers })
+  setCollect(aborted, () => mirror(aborted, [[{}, shared.stats.aborted]]))
+  const bytes = new Gauge({ name: 'kgw_upstream_cache_bytes', help: 'Bytes held by the micro-cache of public KuCoin answers (KGW_CACHE_MAX_BYTES bounds it)', registers })
+  setCollect(bytes, () => { bytes.set(shared.cachedBytes) })
 }
 
 /** What src/graphql/hub-stream.ts's StreamStats counts, as far as metrics read it. */

@@ -13,9 +13,11 @@ import type { Config } from '../config.js'
 import { requestRefusal, sendProblem } from '../error-handler.js'
 import { GatewayError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
+import { abortOnClose, fairShareKey } from '../http/caller-signal.js'
 import type { Catalog, Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
 import type { Feed } from '../ws/feed.js'
+import { callContext } from './call-context.js'
 import { NOBODY, accessFor, type AccessOptions } from './context.js'
 import { formatErrors } from './errors.js'
 import { countRejected, observeGraphql } from './observe.js'
@@ -41,7 +43,7 @@ export interface GraphqlOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The GraphQL API's upstream (coalescer statistics) and subscription statistics. */
+    /** The GraphQL API's upstream and subscription statistics. */
     graphqlGateway: { upstream: Upstream, streams: StreamStats }
   }
 }
@@ -56,6 +58,13 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
   app.addHook('onRequest', async request => {
     if (request.routeOptions.url === '/graphql' && !isWebSocketUpgrade(request)) callers.set(request, tokens.require(request.headers, 'read'))
   })
+  // The KuCoin calls an operation makes count toward its caller's fair share, and stop when the caller goes
+  // (upstream.ts reads this). Set after the body is parsed, so the handler runs inside it.
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.routeOptions.url !== '/graphql' || isWebSocketUpgrade(request)) { done(); return }
+    const caller = fairShareKey(request, callers.get(request), tokens.enabled)
+    callContext.run({ caller, signal: abortOnClose(reply) }, done)
+  })
   const format = (execution: Parameters<typeof formatErrors>[0], context: Parameters<typeof formatErrors>[1]): ReturnType<typeof formatErrors> => {
     countRejected(metrics, context, execution.errors)
     return formatErrors(execution, context)
@@ -63,10 +72,7 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
   const upstream = new Upstream({
     client,
     catalog,
-    policy: { tradingEnabled: config.tradingEnabled, hasCredentials: client.hasCredentials },
-    cacheTtlMs: config.graphql.cacheTtlMs,
-    cacheMaxEntries: config.graphql.cacheMaxEntries,
-    shareInFlight: config.graphql.shareInFlight
+    policy: { tradingEnabled: config.tradingEnabled, hasCredentials: client.hasCredentials }
   })
   const streams = newStreamStats()
   // Subscriptions are served by live/ (grouped executions), not by mercurius.

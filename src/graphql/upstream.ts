@@ -1,13 +1,14 @@
 // How resolvers reach KuCoin: through the same policy as the REST proxy (what
-// may pass, what is signed), then the shared KucoinClient. GETs go through the
-// coalescer keyed by market + path + query: identical calls in flight are made
-// once, and public ones are reused for a short TTL. Writes are never shared.
+// may pass, what is signed), then the shared KucoinClient. GETs are shared
+// there (src/kucoin/shared-gets.ts): identical calls in flight are made once,
+// with the REST proxy's too, and public ones may be reused from the
+// micro-cache. Writes are never shared.
 import { LRUCache } from 'lru-cache'
 import { GatewayError } from '../errors.js'
 import type { Catalog, Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
 import { decide, type Decision, type PolicyOptions } from '../policy.js'
-import { Coalescer } from './coalescer.js'
+import { callContext } from './call-context.js'
 
 export type Params = Record<string, string | number | boolean | null | undefined>
 
@@ -15,10 +16,6 @@ export interface UpstreamOptions {
   client: KucoinClient
   catalog: Catalog
   policy: PolicyOptions
-  /** Reuse of public GET results; 0 disables it (in-flight sharing stays). */
-  cacheTtlMs: number
-  cacheMaxEntries: number
-  shareInFlight: boolean
 }
 
 /** `a=1&b=x%20y` in the order given; absent values are left out. */
@@ -34,25 +31,21 @@ export function encodeQuery (params: Params): string {
 export const segment = (value: string): string => encodeURIComponent(value)
 
 export class Upstream {
-  readonly coalescer: Coalescer
   /** The policy's answer depends on market, method and path only (catalog and options are fixed): decided once each. */
   private readonly decisions = new LRUCache<string, Decision>({ max: 2000 })
 
-  constructor (private readonly options: UpstreamOptions) {
-    this.coalescer = new Coalescer({ ttlMs: options.cacheTtlMs, maxEntries: options.cacheMaxEntries, shareInFlight: options.shareInFlight })
-  }
+  constructor (private readonly options: UpstreamOptions) {}
 
+  /** Private reads are shared in flight too: the same account asking the same thing gets one answer. */
   get<T> (market: Market, path: string, params: Params = {}): Promise<T> {
     const { signed } = this.allow(market, 'GET', path)
-    const query = encodeQuery(params)
-    const key = `${market} ${signed ? 'private' : 'public'} ${path}?${query}`
-    return this.coalescer.run(key, () => this.options.client.data<T>(market, 'GET', path, { query, signed }), !signed)
+    return this.options.client.data<T>(market, 'GET', path, { ...callContext.getStore(), query: encodeQuery(params), signed, sharePrivate: true })
   }
 
   write<T> (market: Market, method: 'POST' | 'DELETE', path: string, options: { params?: Params, body?: object } = {}): Promise<T> {
     const { signed } = this.allow(market, method, path)
     const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body))
-    return this.options.client.data<T>(market, method, path, { query: encodeQuery(options.params ?? {}), signed, body })
+    return this.options.client.data<T>(market, method, path, { ...callContext.getStore(), query: encodeQuery(options.params ?? {}), signed, body })
   }
 
   private allow (market: Market, method: string, path: string): { signed: boolean } {

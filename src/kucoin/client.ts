@@ -1,6 +1,8 @@
 // The KuCoin REST client: one keep-alive undici Pool per market host, signing
 // of the exact bytes sent, the server-time offset, and the envelope check.
 // Callers get a pass-through response or a GatewayError; nothing else.
+// Every call asks the rate-limit governor first (governor/), and identical
+// public GETs are made once (shared-gets.ts).
 import { Pool } from 'undici'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Config } from '../config.js'
@@ -9,6 +11,10 @@ import type { Endpoint, Market } from './catalog.js'
 import { ServerClock } from './clock.js'
 import { collectBody, readEnvelope, type EnvelopeResponse } from './envelope.js'
 import { isStaleSocket, transportError } from './errors.js'
+import { chargeFor } from './governor/classify.js'
+import { CallerGone, Governor, type Ticket } from './governor/governor.js'
+import { quotasFor } from './governor/quotas.js'
+import { SharedGets, type SharedAnswer } from './shared-gets.js'
 import { passphraseHeader, signRequest, signedPath, type Credentials, type QuerySigning } from './signer.js'
 
 export interface KucoinRequest {
@@ -24,9 +30,21 @@ export interface KucoinRequest {
   signed: boolean
   /** The catalog operation, when the caller already looked it up (saves the observer a lookup). */
   endpoint?: Endpoint
+  /** Fair-share key for the governor; `gateway` when unset. */
+  caller?: string
+  /** Aborts the call (waiting or sent) when its client goes away; a shared call only when all its callers have. */
+  signal?: AbortSignal
+  /** Share a signed GET in flight too (GraphQL: the same account asks the same thing); never cached. */
+  sharePrivate?: boolean
 }
 
 export type KucoinResponse = EnvelopeResponse
+
+export interface DataOptions extends Pick<KucoinRequest, 'caller' | 'signal' | 'sharePrivate'> {
+  query?: string
+  signed?: boolean
+  body?: Buffer
+}
 
 /** What the client reports after every call, for metrics. */
 export interface UpstreamEvent {
@@ -60,6 +78,9 @@ export function pickRequestHeaders (incoming: IncomingHttpHeaders): Record<strin
   return headers
 }
 
+/** Request headers that may change KuCoin's answer, so they are part of a shared call's key. */
+const VARYING_REQUEST_HEADERS = ['accept-language', 'x-site-type']
+
 /** Reads KuCoin may see twice without harm (RFC 9110 §9.2.2); writes never go again. */
 function isIdempotentRead (method: string): boolean {
   return method === 'GET' || method === 'HEAD'
@@ -78,8 +99,20 @@ export class KucoinClient {
   /** Called after every upstream call; set by the app (metrics). Must not throw. */
   observer: ((event: UpstreamEvent) => void) | undefined
 
-  constructor (config: Pick<Config, 'spotUrl' | 'futuresUrl' | 'credentials' | 'querySigning' | 'upstream'>) {
-    const { upstream } = config
+  readonly governor: Governor
+  readonly shared: SharedGets
+
+  constructor (config: Pick<Config, 'spotUrl' | 'futuresUrl' | 'credentials' | 'querySigning' | 'upstream' | 'rateLimit' | 'cache'>) {
+    const { upstream, rateLimit } = config
+    this.governor = new Governor({
+      quotas: quotasFor(rateLimit.vipLevel, rateLimit.quotas),
+      windowMs: rateLimit.windowMs,
+      cancelReserve: rateLimit.cancelReservePercent / 100,
+      maxQueue: rateLimit.queueSize,
+      maxQueuePerCaller: rateLimit.queuePerCaller,
+      maxWaitMs: rateLimit.maxWaitMs
+    })
+    this.shared = new SharedGets(config.cache)
     const pool = (origin: string): Pool => new Pool(origin, {
       connections: upstream.connections,
       pipelining: 1,
@@ -105,11 +138,35 @@ export class KucoinClient {
     return this.credentials !== undefined
   }
 
-  /** Sends one request; on 400002 resyncs the market's clock and retries once. */
+  /** Sends one request (a GET others may share: joins theirs); on 400002 resyncs the market's clock and retries once. */
   async request (req: KucoinRequest): Promise<KucoinResponse> {
     if (req.signed && !this.credentials) {
       throw new GatewayError('credentials-missing', { market: req.market, detail: 'this endpoint is private and the gateway has no KuCoin credentials configured' })
     }
+    if (req.method === 'GET' && (!req.signed || req.sharePrivate === true)) return await this.sharedGet(req)
+    return await this.attempts(req)
+  }
+
+  /** Identical GETs in flight become one call (public ones may be cached); its body is buffered for every sharer. */
+  private async sharedGet (req: KucoinRequest): Promise<KucoinResponse> {
+    const vary = VARYING_REQUEST_HEADERS.map(name => req.headers[name] ?? '').join('\n')
+    const key = `${req.market} ${req.signed ? 'private' : 'public'} ${req.path}?${req.query}\n${vary}`
+    const result = await this.shared.run(key, req.signal, () => new CallerGone(req.market), async signal => {
+      const res = await this.attempts({ ...req, signal })
+      // A body too large to read whole streams (envelope.ts): one caller gets the stream, so it is never held.
+      if (!Buffer.isBuffer(res.body)) return { stream: res, taken: false }
+      return { ...res, body: res.body, decoded: await collectBody(req.market, res, this.maxBuffered) }
+    }, !req.signed)
+    if (!('stream' in result)) return result
+    if (!result.taken) {
+      result.taken = true
+      return result.stream
+    }
+    // The others who joined a streamed answer ask KuCoin themselves (rare: such bodies are megabytes).
+    return await this.attempts(req)
+  }
+
+  private async attempts (req: KucoinRequest): Promise<KucoinResponse> {
     try {
       return await this.send(req)
     } catch (error) {
@@ -119,7 +176,27 @@ export class KucoinClient {
     }
   }
 
+  /** Asks the governor for the call's weight, sends, and tells it what KuCoin said about the pool. */
   private async send (req: KucoinRequest): Promise<KucoinResponse> {
+    const charge = chargeFor(req.market, req.method, req.signed, req.endpoint)
+    const ticket: Ticket = { market: req.market, caller: req.caller ?? 'gateway', ...charge }
+    await this.governor.admit(ticket, req.signal)
+    // A write already on its way is not aborted: KuCoin may act on it anyway, and a cut would only hide the outcome.
+    const sent = req.method === 'GET' ? req : { ...req, signal: undefined }
+    try {
+      const res = await this.observed(sent)
+      this.governor.settle(ticket, { headers: res.headers, status: res.status })
+      return res
+    } catch (error) {
+      const gateway = error instanceof GatewayError ? error : undefined
+      // 200002 is a legacy per-endpoint block, not the pool: it does not pause the pool.
+      const pool429 = gateway?.kind === 'rate-limited' && gateway.code !== '200002'
+      this.governor.settle(ticket, { headers: gateway?.headers ?? {}, status: pool429 ? 429 : (gateway?.status ?? 0), retryAfterMs: gateway?.retryAfterMs })
+      throw error
+    }
+  }
+
+  private async observed (req: KucoinRequest): Promise<KucoinResponse> {
     if (!this.observer) return await this.sendOnce(req)
     const started = process.hrtime.bigint()
     const report = (outcome: string, code: string | undefined, headers: Record<string, string>): void => {
@@ -142,22 +219,22 @@ export class KucoinClient {
     const headers = { ...req.headers, 'accept-encoding': this.acceptEncoding }
     if (req.signed) Object.assign(headers, this.sign(req))
     const path = req.query === '' ? req.path : `${req.path}?${req.query}`
-    const options = { method: req.method as 'GET', path, headers, body: req.body }
+    const options = { method: req.method as 'GET', path, headers, body: req.body, signal: req.signal }
     let res
     try {
       res = await this.pools[req.market].request(options).catch(async (error: unknown) => {
         // A keep-alive socket KuCoin closed as the request left: a read may go again, once; a write never.
-        if (!isIdempotentRead(req.method) || !isStaleSocket(error)) throw error
+        if (!isIdempotentRead(req.method) || !isStaleSocket(error) || req.signal?.aborted === true) throw error
         return await this.pools[req.market].request(options)
       })
     } catch (error) {
-      throw transportError(req.market, error, this.origins[req.market])
+      throw req.signal?.aborted === true ? new CallerGone(req.market) : transportError(req.market, error, this.origins[req.market])
     }
     try {
       return await readEnvelope(req.market, res.statusCode, res.headers, res.body, this.maxBuffered)
     } catch (error) {
       if (!res.body.readableEnded) res.body.on('error', () => {}).destroy()
-      throw transportError(req.market, error, this.origins[req.market])
+      throw req.signal?.aborted === true ? new CallerGone(req.market) : transportError(req.market, error, this.origins[req.market])
     }
   }
 
@@ -168,13 +245,32 @@ export class KucoinClient {
     return { ...signRequest(credentials, timestamp, req.method, target, req.body ?? '', this.passphrase) }
   }
 
-  /** A call whose `data` the gateway needs itself (server time, bullet tokens, GraphQL); `body` is sent as JSON. */
-  async data<T> (market: Market, method: 'GET' | 'POST' | 'DELETE', path: string, options: { query?: string, signed?: boolean, body?: Buffer } = {}): Promise<T> {
+  /**
+   * A call whose `data` the gateway needs itself (server time, bullet tokens, GraphQL); `body` is sent as JSON.
+   * `caller` and `signal` as in KucoinRequest; without them the call is the gateway's own.
+   */
+  async data<T> (market: Market, method: 'GET' | 'POST' | 'DELETE', path: string, options: DataOptions = {}): Promise<T> {
     const headers: Record<string, string> = options.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' }
-    const res = await this.request({ market, method, path, query: options.query ?? '', body: options.body, headers, signed: options.signed === true })
+    const res = await this.request({
+      market,
+      method,
+      path,
+      query: options.query ?? '',
+      body: options.body,
+      headers,
+      signed: options.signed === true,
+      sharePrivate: options.sharePrivate,
+      caller: options.caller,
+      signal: options.signal
+    })
+    const shared = Buffer.isBuffer(res.body) && res.decoded !== undefined ? res as SharedAnswer : undefined
+    if (shared?.parsed !== undefined) return shared.parsed.value as T
     const body = await collectBody(market, res, this.maxBuffered)
     try {
-      return (JSON.parse(body.toString('utf8')) as { data: T }).data
+      const value = (JSON.parse(body.toString('utf8')) as { data: T }).data
+      // Sharers of one answer read the same parsed value (resolvers never mutate what they read).
+      if (shared !== undefined) shared.parsed = { value }
+      return value
     } catch (error) {
       throw new GatewayError('upstream-bad-response', { market, detail: 'success envelope that is not valid JSON', cause: error })
     }
@@ -194,6 +290,7 @@ export class KucoinClient {
 
   async close (): Promise<void> {
     for (const clock of Object.values(this.clocks)) clock.stop()
+    this.governor.close()
     await Promise.all(Object.values(this.pools).map(pool => pool.close()))
   }
 }

@@ -6,6 +6,7 @@ import type { Access } from '../access.js'
 import type { Config } from '../config.js'
 import { GatewayError } from '../errors.js'
 import type { Catalog, Market } from '../kucoin/catalog.js'
+import { abortOnClose, fairShareKey } from '../http/caller-signal.js'
 import { pickRequestHeaders, type KucoinClient } from '../kucoin/client.js'
 import { bodyForClient } from '../kucoin/response-encoding.js'
 import { decide } from '../policy.js'
@@ -42,7 +43,7 @@ export async function restRoutes (app: FastifyInstance, { access, client, catalo
         const { path, query } = splitUrl(request.raw.url ?? request.url, prefixLength)
         // HEAD goes upstream as GET (KuCoin's envelope lives in the body); fastify drops the body.
         const method = request.method === 'HEAD' ? 'GET' : request.method
-        access.require(request.headers, method === 'GET' ? 'read' : 'trade', market)
+        const caller = access.require(request.headers, method === 'GET' ? 'read' : 'trade', market)
         // The policy sees through path tricks, so it runs before anything else reads the path.
         const decision = decide(catalog, policy, market, method, path)
         if (!decision.allow) throw new GatewayError('endpoint-denied', { market, detail: decision.reason })
@@ -58,7 +59,9 @@ export async function restRoutes (app: FastifyInstance, { access, client, catalo
           body: body && body.length > 0 ? body : undefined,
           headers: pickRequestHeaders(request.headers),
           signed: decision.signed,
-          endpoint: decision.endpoint
+          endpoint: decision.endpoint,
+          caller: fairShareKey(request, caller, access.enabled),
+          signal: abortOnClose(reply)
         })
         const { body: out, headers } = bodyForClient(request.headers['accept-encoding'], res)
         const vary = reply.getHeader('vary')

@@ -101,7 +101,7 @@ t.test('subscriptions are measured too', async t => {
 })
 
 t.test('declared costs match what KuCoin sees: one call per namespace field, one per operation for SpotSymbol.stats', async t => {
-  const gw = await startGateway(t, { env: { KGW_GRAPHQL_CACHE_TTL_MS: '0' } })
+  const gw = await startGateway(t, { env: { KGW_CACHE_TTL_MS: '0' } })
   const cases: Array<[string, number]> = [
     ['{ spot { serverTime } }', 1],
     ['{ spot { ticker(symbol: "BTC-USDT") { price } stats(symbol: "BTC-USDT") { last } } futures { ticker(symbol: "XBTUSDTM") { price } } }', 3],
