@@ -31,6 +31,15 @@ interface Side {
   proxyUsPerRequest: number
 }
 
+/**
+ * http-proxy neither shares identical calls in flight nor keeps KuCoin's budget,
+ * so both are set aside for a like-for-like proxy comparison: every request
+ * reaches the upstream, and the governor's quotas are out of reach (bench/serve.ts,
+ * and the static upstream's gw-ratelimit headers). The governor still admits
+ * every call.
+ */
+const LIKE_FOR_LIKE = ['KGW_SHARE_IN_FLIGHT=false']
+
 async function startUpstream (): Promise<{ child: ChildProcess, urls: Record<Framing, string>, body: string }> {
   const entry = fileURLToPath(new URL('./rest-upstream.ts', import.meta.url))
   const node = [process.execPath, '--import', 'tsx', entry]
@@ -122,6 +131,7 @@ export async function restStaticBench (): Promise<string> {
   const lines: string[] = [
     canPin ? 'Pinned: the proxy under test alone on CPU 0; the static upstream and the load generator (autocannon, this process) on CPU 1.' : 'Not pinned (taskset or a second core missing): every process shares the CPUs.',
     `autocannon, ${connections} connections, ${rounds} alternating rounds of ${seconds} s per side after a warm-up; every body checked against the full envelope; the median round shown.`,
+    'The gateway runs with `KGW_SHARE_IN_FLIGHT=false` and quotas out of reach (its own and the static upstream\'s `gw-ratelimit-*`), so each request is one upstream call, as with http-proxy; its rate-limit governor still admits every call.',
     '',
     '| upstream framing | server | req/s | proxy CPU µs/req | proxy CPU | upstream CPU | load generator CPU | errors / non-2xx / bad bodies |',
     '|---|---|---|---|---|---|---|---|'
@@ -130,7 +140,7 @@ export async function restStaticBench (): Promise<string> {
   let publicCl: Side | undefined
   for (const framing of ['content-length', 'chunked'] as const) {
     const url = upstream.urls[framing]
-    const gateway = await startRole('gateway', [url, url], 0)
+    const gateway = await startRole('gateway', [url, url, ...LIKE_FOR_LIKE], 0)
     const proxy = await startRole('http-proxy', [url], 0)
     const sides = {
       'kucoin-gateway': { url: `${gateway.info.url!}/spot${LEVEL1}`, pid: gateway.child.pid!, runs: [] as Array<Awaited<ReturnType<typeof run>>> },

@@ -8,7 +8,9 @@ import { createServer, type AddressInfo, type Server } from 'node:net'
 const LEVEL1 = '{"code":"200000","data":{"time":1729000000000,"sequence":"1550467636704","price":"67000.1","size":"0.00012","bestBid":"67000","bestBidSize":"0.5","bestAsk":"67000.2","bestAskSize":"0.6"}}'
 
 function answer (framing: 'content-length' | 'chunked'): Buffer {
-  const head = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ngw-ratelimit-limit: 2000\r\ngw-ratelimit-remaining: 1999\r\ngw-ratelimit-reset: 29999\r\n'
+  // KuCoin's rate-limit headers, with a quota no run can reach: the gateway's
+  // governor follows them (as it must), and the benchmark measures the proxy.
+  const head = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ngw-ratelimit-limit: 10000000\r\ngw-ratelimit-remaining: 9999999\r\ngw-ratelimit-reset: 29999\r\n'
   return framing === 'content-length'
     ? Buffer.from(`${head}content-length: ${Buffer.byteLength(LEVEL1)}\r\n\r\n${LEVEL1}`)
     : Buffer.from(`${head}transfer-encoding: chunked\r\n\r\n${Buffer.byteLength(LEVEL1).toString(16)}\r\n${LEVEL1}\r\n0\r\n\r\n`)

@@ -45,6 +45,9 @@ async function main (): Promise<void> {
       KUCOIN_API_KEY: DEMO_KEY.key,
       KUCOIN_API_SECRET: DEMO_KEY.secret,
       KUCOIN_API_PASSPHRASE: DEMO_KEY.passphrase,
+      // The simulator here is unlimited, so the governor's quotas are out of reach too:
+      // benchmarks measure the proxy, not the budget (bench/governor sets its own).
+      KGW_RATE_LIMIT_QUOTAS: UNGOVERNED,
       // NAME=value, split at the first `=` (values such as KGW_RATE_LIMIT_QUOTAS=Spot=200 hold more).
       ...Object.fromEntries(args.slice(2).map(pair => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]))
     })
@@ -65,6 +68,8 @@ async function main (): Promise<void> {
     throw new Error(`unknown role ${String(role)}`)
   }
 }
+
+const UNGOVERNED = ['Public', 'Spot', 'Futures', 'Management', 'Earn', 'CopyTrading', 'Broker'].map(pool => `${pool}=10000000`).join(',')
 
 /**
  * The fan-out baseline: one upstream KuCoin connection, one topic, and each

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import websocket from '@fastify/websocket'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { Access } from './access.js'
 import { Books } from './books/books.js'
@@ -63,7 +63,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
     // logging.ts writes one line per request instead of fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestId,
     return503OnClosing: true,
