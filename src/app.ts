@@ -172,7 +172,7 @@ function createBooks (config: Config, client: KucoinClient, feeds: Record<Market
   const { books, ws } = config
   const created = new Books({
     hubs: { spot: feeds.spot.hub, futures: feeds.futures.hub },
-    fetch: async (market, source, symbol) => await client.data(market, 'GET', source.path, { query: `symbol=${encodeURIComponent(symbol)}`, signed: source.signed }),
+    fetch: async (market, source, symbol) => await client.data(market, 'GET', source.path, { query: `symbol=${encodeURIComponent(symbol)}`, signed: source.signed, fresh: true }),
     fullSpotBook: books.spotSnapshot === 'full' || (books.spotSnapshot === 'auto' && client.hasCredentials),
     limits: { ...books, softLimitBytes: ws.softLimitBytes },
     observer: metrics.bookObserver(),

@@ -7,20 +7,26 @@
 // changes and, once it has drained, gets a resync and a fresh snapshot.
 import { GatewayError } from '../errors.js'
 import type { Market } from '../kucoin/catalog.js'
+import { topicRefusalKind } from '../kucoin/errors.js'
 import { Level2FormatError, depthTopic, level2Topic, parseDelta, parseDepth, parseSnapshot, type SnapshotSource } from '../kucoin/level2.js'
 import { BookMessage, bookTopic, type BookEvent, type BookView, type ResyncReason } from './messages.js'
 import { BookSync, type SyncEvent } from './sync.js'
 
 /** The hub as a keeper uses it: the same client calls as a /spot/ws socket. */
 export interface HubPort {
-  subscribe: (client: KeeperHubClient, topics: readonly string[]) => void
+  /** `done` is called once KuCoin acked every topic, or with the first refusal (src/ws/hub.ts). */
+  subscribe: (client: KeeperHubClient, topics: readonly string[], done?: (refusal: { topic: string, code: number, message: string } | undefined) => void) => void
   remove: (client: KeeperHubClient) => void
+  /** Whether KuCoin has acked the topic (and the upstream has not dropped since). */
+  isLive: (topic: string) => boolean
 }
 
 export interface KeeperHubClient {
   send: (frame: Buffer) => void
   readonly bufferedAmount: number
   close: (code: number, reason: string) => void
+  /** A topic KuCoin refused after its subscribe completed (at a reconnect or a renewal). */
+  refused: (topic: string, code: number, message: string) => void
 }
 
 /** A consumer of a book: a /spot/ws socket's subscription, or a GraphQL stream. */
@@ -30,6 +36,8 @@ export interface BookConsumer {
   deliver: (message: BookMessage, recovered?: boolean) => void
   /** The book cannot be kept (unknown symbol, a permission KuCoin refuses): the consumer is dropped. */
   fail: (error: GatewayError) => void
+  /** A `stale`/`fresh` notice frame about the book's level2 topic, already naming the book's topic (WebSocket consumers only). */
+  notice?: (frame: Buffer) => void
 }
 
 export interface KeeperLimits {
@@ -78,6 +86,7 @@ interface Replayed { start: number, end: number, message: BookMessage }
 
 const NOTICE = Buffer.from('{"type":"notice"')
 const RECONNECT = /"subject":"upstream\.reconnect/
+const FRESHNESS = /^\{"type":"notice","subject":"(stale|fresh)"/
 const MAX_BACKOFF_MS = 5000
 
 export class BookKeeper implements KeeperHubClient {
@@ -107,9 +116,12 @@ export class BookKeeper implements KeeperHubClient {
     return depth === undefined ? [level2Topic(this.market, this.symbol)] : [level2Topic(this.market, this.symbol), depth]
   }
 
+  /** The snapshot waits for KuCoin's ack of the topics: a book on a topic KuCoin refused is no book. */
   start (): void {
-    this.deps.hub.subscribe(this, this.topics())
-    this.schedule(this.deps.limits.snapshotDelayMs)
+    this.deps.hub.subscribe(this, this.topics(), refusal => {
+      if (refusal !== undefined) this.refused(refusal.topic, refusal.code, refusal.message)
+      else this.schedule(this.deps.limits.snapshotDelayMs)
+    })
   }
 
   get consumerCount (): number {
@@ -132,7 +144,9 @@ export class BookKeeper implements KeeperHubClient {
   send (frame: Buffer): void {
     if (this.closed) return
     if (frame.subarray(0, NOTICE.length).equals(NOTICE)) {
-      if (RECONNECT.test(frame.toString('latin1', 0, 200))) this.handle(this.sync.reset('reconnect'))
+      const head = frame.toString('latin1', 0, 200)
+      if (RECONNECT.test(head)) this.handle(this.sync.reset('reconnect'))
+      else if (FRESHNESS.test(head)) this.onFreshness(frame)
       return
     }
     let delta
@@ -153,6 +167,14 @@ export class BookKeeper implements KeeperHubClient {
     if (this.sync.state === 'buffering' && !this.fetching && this.attempts === 0) this.schedule(0)
   }
 
+  /** The hub's stale/fresh notice of the level2 topic, passed on naming the book's topic instead. */
+  private onFreshness (frame: Buffer): void {
+    const notice = JSON.parse(frame.toString('utf8')) as { subject: string, data?: { topic?: unknown } }
+    if (notice.data?.topic !== level2Topic(this.market, this.symbol)) return
+    const out = Buffer.from(JSON.stringify({ ...notice, data: { ...notice.data, topic: this.topic } }))
+    for (const { consumer } of this.consumers.values()) consumer.notice?.(out)
+  }
+
   /** KuCoin's sequenced top of the book: compared when the book is at that sequence. */
   private onDepth (message: Parameters<typeof parseDepth>[0]): void {
     const depth = parseDepth(message)
@@ -166,7 +188,15 @@ export class BookKeeper implements KeeperHubClient {
   close (): void {
     if (this.closed) return
     this.handle(this.sync.reset('reconnect'))
-    this.deps.hub.subscribe(this, this.topics())
+    this.start()
+  }
+
+  /** KuCoin (or the upstream budget) refused a topic of the book: the book fails with KuCoin's code and text. */
+  refused (topic: string, code: number, message: string): void {
+    if (this.closed) return
+    const error = new GatewayError(topicRefusalKind(code), { market: this.market, code: String(code), msg: message, detail: `KuCoin refused ${topic}: ${message}` })
+    // Not inside the hub's own loop over the topic's clients.
+    queueMicrotask(() => { if (!this.closed) this.fail(error) })
   }
 
   // ---- consumers ----
@@ -343,6 +373,8 @@ export class BookKeeper implements KeeperHubClient {
 
   private async fetchSnapshot (): Promise<void> {
     if (this.closed || this.fetching || this.sync.state === 'live') return
+    // Not live upstream (a reconnect in progress): a snapshot now could not be followed; the ack or the first delta brings us back.
+    if (!this.deps.hub.isLive(level2Topic(this.market, this.symbol))) return this.schedule(this.deps.limits.snapshotDelayMs || 100)
     this.fetching = true
     this.attempts++
     let events: SyncEvent[] = []

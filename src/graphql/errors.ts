@@ -5,6 +5,7 @@
 // answer stands.
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql'
 import { ERROR_KINDS, GatewayError, PROBLEM_TYPE_PREFIX, type ErrorKind } from '../errors.js'
+import { topicRefusalKind } from '../kucoin/errors.js'
 
 export interface ErrorExtensions extends Record<string, unknown> {
   /** `urn:kgw:<kind>`, as the REST problem `type`. */
@@ -61,12 +62,9 @@ export function slowConsumerError (): ExtendedError {
   })
 }
 
-/** KuCoin's WebSocket refusal codes as the gateway's error kinds; KuCoin's own code and text travel as `code` and `msg`. */
-const REFUSAL_KINDS: Record<number, ErrorKind> = { 400: 'invalid-parameter', 401: 'api-key-invalid', 403: 'permission-denied', 404: 'unknown-symbol', 509: 'rate-limited' }
-
 /** Ends a subscription whose topic KuCoin (or the upstream budget) refused: never silence. */
 export function topicRefusedError (market: string, topic: string, code: number, message: string): ExtendedError {
-  const kind = REFUSAL_KINDS[code] ?? 'kucoin-error'
+  const kind = topicRefusalKind(code)
   return new ExtendedError(`KuCoin refused ${topic}: ${message}`, {
     type: PROBLEM_TYPE_PREFIX + kind,
     kind,

@@ -36,11 +36,13 @@ export interface KucoinRequest {
   signal?: AbortSignal
   /** Share a signed GET in flight too (GraphQL: the same account asks the same thing); never cached. */
   sharePrivate?: boolean
+  /** Never answer from the micro-cache (a book's snapshot must be newer than what it resyncs from). */
+  fresh?: boolean
 }
 
 export type KucoinResponse = EnvelopeResponse
 
-export interface DataOptions extends Pick<KucoinRequest, 'caller' | 'signal' | 'sharePrivate'> {
+export interface DataOptions extends Pick<KucoinRequest, 'caller' | 'signal' | 'sharePrivate' | 'fresh'> {
   query?: string
   signed?: boolean
   body?: Buffer
@@ -156,7 +158,7 @@ export class KucoinClient {
       // A body too large to read whole streams (envelope.ts): one caller gets the stream, so it is never held.
       if (!Buffer.isBuffer(res.body)) return { stream: res, taken: false }
       return { ...res, body: res.body, decoded: await collectBody(req.market, res, this.maxBuffered) }
-    }, !req.signed)
+    }, !req.signed && req.fresh !== true)
     if (!('stream' in result)) return result
     if (!result.taken) {
       result.taken = true
@@ -260,6 +262,7 @@ export class KucoinClient {
       headers,
       signed: options.signed === true,
       sharePrivate: options.sharePrivate,
+      fresh: options.fresh,
       caller: options.caller,
       signal: options.signal
     })

@@ -297,3 +297,10 @@ export function codeTable (): CodeTableRow[] {
   for (const [from, to, [kind, meaning]] of SPOT_RANGES) rows.push({ code: `${from}–${to}`, market: 'spot', kind, meaning })
   return rows
 }
+
+/** KuCoin's WebSocket refusal codes (of a topic) as the gateway's error kinds; KuCoin's own code and text travel as `code` and `msg`. */
+const WS_REFUSAL_KINDS: Record<number, ErrorKind> = { 400: 'invalid-parameter', 401: 'api-key-invalid', 403: 'permission-denied', 404: 'unknown-symbol', 509: 'rate-limited' }
+
+export function topicRefusalKind (code: number): ErrorKind {
+  return WS_REFUSAL_KINDS[code] ?? 'kucoin-error'
+}

@@ -23,11 +23,24 @@ class Consumer implements BookConsumer {
   subjects (): string[] { return this.got.map(m => m.subject) }
 }
 
-function setup (fetch: () => Promise<unknown>, replayFrames = 10): { keeper: BookKeeper, hub: { client?: KeeperHubClient, topics: string[] }, resyncs: string[] } {
-  const hub: { client?: KeeperHubClient, topics: string[] } = { topics: [] }
+type Done = (refusal: { topic: string, code: number, message: string } | undefined) => void
+interface FakeHub { client?: KeeperHubClient, topics: string[], done?: Done, live: boolean }
+
+/** `acked: false`: the hub answers the subscribe only when the test calls hub.done. */
+function setup (fetch: () => Promise<unknown>, replayFrames = 10, acked = true): { keeper: BookKeeper, hub: FakeHub, resyncs: string[] } {
+  const hub: FakeHub = { topics: [], live: acked }
   const resyncs: string[] = []
   const keeper = new BookKeeper('spot', 'BTC-USDT', {
-    hub: { subscribe: (client, topics) => { hub.client = client; hub.topics.push(...topics) }, remove: () => { hub.client = undefined } },
+    hub: {
+      subscribe: (client, topics, done) => {
+        hub.client = client
+        hub.topics.push(...topics)
+        hub.done = done
+        if (acked) done?.(undefined)
+      },
+      remove: () => { hub.client = undefined },
+      isLive: () => hub.live
+    },
     fetch,
     source: { path: '/api/v3/market/orderbook/level2', signed: true, limit: undefined },
     limits: { softLimitBytes: 100, snapshotDelayMs: 0, maxBufferedDeltas: 100, replayFrames, crossCheck: false },
@@ -102,5 +115,43 @@ t.test('a transient snapshot failure is retried', async t => {
   })
   await keeper.whenLive(5000)
   t.equal(calls, 2)
+  keeper.release()
+})
+
+t.test('no snapshot before KuCoin acked the topic; a refusal fails the book with KuCoin\'s code', async t => {
+  let fetched = 0
+  const { keeper, hub } = setup(async () => { fetched++; return snapshotAt(10) }, 10, false)
+  const a = new Consumer()
+  keeper.add(a)
+  const waiting = keeper.whenLive(5000)
+  await new Promise(resolve => setTimeout(resolve, 20))
+  t.equal(fetched, 0, 'nothing fetched while the subscribe is unanswered')
+  hub.done!({ topic: '/market/level2:BTC-USDT', code: 509, message: 'exceed max subscription count limitation' })
+  await t.rejects(waiting, { kind: 'rate-limited', code: '509', msg: 'exceed max subscription count limitation' })
+  t.match(a.failed, { code: '509' }, 'the consumer is told')
+  t.same(a.got, [], 'and never got a book')
+  t.equal(fetched, 0)
+  t.equal(hub.client, undefined, 'the keeper left the hub')
+})
+
+t.test('a topic refused after the book was consistent (a reconnect) ends the book', async t => {
+  const { keeper, hub } = setup(async () => snapshotAt(10))
+  await keeper.whenLive(5000)
+  const a = new Consumer()
+  keeper.add(a)
+  hub.client!.refused('/market/level2:BTC-USDT', 404, 'topic /market/level2:BTC-USDT is not found')
+  await new Promise(resolve => setImmediate(resolve))
+  t.match(a.failed, { kind: 'unknown-symbol', code: '404' })
+  t.equal(keeper.failure?.code, '404')
+})
+
+t.test('the snapshot follows KuCoin\'s ack', async t => {
+  let fetched = 0
+  const { keeper, hub } = setup(async () => { fetched++; return snapshotAt(10) }, 10, false)
+  const waiting = keeper.whenLive(5000)
+  hub.live = true
+  hub.done!(undefined)
+  await waiting
+  t.equal(fetched, 1, 'one snapshot, after the ack')
   keeper.release()
 })
