@@ -75,7 +75,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   })
   const connections = guardConnections(app.server, connectionLimits(config.connections, config.upstream.connections), config.connections.headersTimeoutMs)
   const catalog = new Catalog()
-  const client = new KucoinClient(config)
+  const client = new KucoinClient(config, catalog)
   const access = new Access(config.tokens)
   app.decorate('scrub', scrubberFor(config))
   app.decorate('kucoin', client)

@@ -36,7 +36,7 @@ export function endpointKey (endpoint: Pick<Endpoint, 'method' | 'path'>): strin
 
 /** The catalog operation behind a path; broker operations live on the spot host, so a spot path may be one of them. */
 export function findEndpoint (catalog: Catalog, market: Market, method: string, path: string): Endpoint | undefined {
-  return catalog.find(market, method, path) ?? (market === 'spot' ? catalog.find('broker', method, path) : undefined)
+  return catalog.lookup(market, method, path)
 }
 
 function isNeverWrite (endpoint: Endpoint): boolean {

@@ -5,7 +5,7 @@
 // micro-cache. Writes are never shared.
 import { LRUCache } from 'lru-cache'
 import { GatewayError } from '../errors.js'
-import type { Catalog, Market } from '../kucoin/catalog.js'
+import type { Catalog, Endpoint, Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
 import { decide, type Decision, type PolicyOptions } from '../policy.js'
 import { callContext } from './call-context.js'
@@ -38,17 +38,18 @@ export class Upstream {
 
   /** Private reads are shared in flight too: the same account asking the same thing gets one answer. */
   get<T> (market: Market, path: string, params: Params = {}): Promise<T> {
-    const { signed } = this.allow(market, 'GET', path)
-    return this.options.client.data<T>(market, 'GET', path, { ...callContext.getStore(), query: encodeQuery(params), signed, sharePrivate: true })
+    const { signed, endpoint } = this.allow(market, 'GET', path)
+    return this.options.client.data<T>(market, 'GET', path, { ...callContext.getStore(), query: encodeQuery(params), signed, endpoint, sharePrivate: true })
   }
 
   write<T> (market: Market, method: 'POST' | 'DELETE', path: string, options: { params?: Params, body?: object } = {}): Promise<T> {
-    const { signed } = this.allow(market, method, path)
+    const { signed, endpoint } = this.allow(market, method, path)
     const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body))
-    return this.options.client.data<T>(market, method, path, { ...callContext.getStore(), query: encodeQuery(options.params ?? {}), signed, body })
+    return this.options.client.data<T>(market, method, path, { ...callContext.getStore(), query: encodeQuery(options.params ?? {}), signed, endpoint, body })
   }
 
-  private allow (market: Market, method: string, path: string): { signed: boolean } {
+  /** The policy's verdict; its endpoint (when the catalog knows it) tells the governor the call's pool and weight. */
+  private allow (market: Market, method: string, path: string): { signed: boolean, endpoint: Endpoint | undefined } {
     const key = `${market} ${method} ${path}`
     let decision = this.decisions.get(key)
     if (decision === undefined) {

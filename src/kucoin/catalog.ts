@@ -96,4 +96,12 @@ export class Catalog {
     }
     return undefined
   }
+
+  /**
+   * The operation a call to one market's host reaches. Broker operations live
+   * on the spot host, so a spot path may be one of them.
+   */
+  lookup (market: Market, method: string, concretePath: string): Endpoint | undefined {
+    return this.find(market, method, concretePath) ?? (market === 'spot' ? this.find('broker', method, concretePath) : undefined)
+  }
 }

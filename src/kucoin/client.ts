@@ -7,7 +7,7 @@ import { Pool } from 'undici'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Config } from '../config.js'
 import { GatewayError } from '../errors.js'
-import type { Endpoint, Market } from './catalog.js'
+import { Catalog, type Endpoint, type Market } from './catalog.js'
 import { ServerClock } from './clock.js'
 import { collectBody, readEnvelope, type EnvelopeResponse } from './envelope.js'
 import { isStaleSocket, transportError } from './errors.js'
@@ -42,7 +42,7 @@ export interface KucoinRequest {
 
 export type KucoinResponse = EnvelopeResponse
 
-export interface DataOptions extends Pick<KucoinRequest, 'caller' | 'signal' | 'sharePrivate' | 'fresh'> {
+export interface DataOptions extends Pick<KucoinRequest, 'caller' | 'signal' | 'sharePrivate' | 'fresh' | 'endpoint'> {
   query?: string
   signed?: boolean
   body?: Buffer
@@ -104,7 +104,8 @@ export class KucoinClient {
   readonly governor: Governor
   readonly shared: SharedGets
 
-  constructor (config: Pick<Config, 'spotUrl' | 'futuresUrl' | 'credentials' | 'querySigning' | 'upstream' | 'rateLimit' | 'cache'>) {
+  /** `catalog` prices the gateway's own calls (data()); the app passes the one it shares. */
+  constructor (config: Pick<Config, 'spotUrl' | 'futuresUrl' | 'credentials' | 'querySigning' | 'upstream' | 'rateLimit' | 'cache'>, private readonly catalog = new Catalog()) {
     const { upstream, rateLimit } = config
     this.governor = new Governor({
       quotas: quotasFor(rateLimit.vipLevel, rateLimit.quotas),
@@ -250,6 +251,8 @@ export class KucoinClient {
   /**
    * A call whose `data` the gateway needs itself (server time, bullet tokens, GraphQL); `body` is sent as JSON.
    * `caller` and `signal` as in KucoinRequest; without them the call is the gateway's own.
+   * The governor charges the pool and weight the catalog gives the endpoint (`endpoint` when the
+   * caller already looked it up; the conservative default of classify.ts when the catalog does not know it).
    */
   async data<T> (market: Market, method: 'GET' | 'POST' | 'DELETE', path: string, options: DataOptions = {}): Promise<T> {
     const headers: Record<string, string> = options.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' }
@@ -261,6 +264,7 @@ export class KucoinClient {
       body: options.body,
       headers,
       signed: options.signed === true,
+      endpoint: options.endpoint ?? this.catalog.lookup(market, method, path),
       sharePrivate: options.sharePrivate,
       fresh: options.fresh,
       caller: options.caller,

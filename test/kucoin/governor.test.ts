@@ -76,6 +76,18 @@ t.test('a KuCoin 429 pauses the pool until its reset, then calls flow again', as
   t.pass('admitted after the pause')
 })
 
+t.test('a call whose pool is a guess (endpoint not in the catalog): KuCoin\'s answer, about some other pool, is not applied to it', async t => {
+  const g = governor({ windowMs: 60_000 })
+  const guess: Ticket = { ...ticket('a'), guessed: true }
+  await g.admit(guess)
+  g.settle(guess, { headers: { 'gw-ratelimit-limit': '10', 'gw-ratelimit-remaining': '0', 'gw-ratelimit-reset': '60000' }, status: 429 })
+  t.equal(g.stats()[0]!.remaining, 9, 'not paused, not pulled down: only its own weight is spent')
+  const known = ticket('a')
+  await g.admit(known)
+  g.settle(known, { headers: { 'gw-ratelimit-limit': '10', 'gw-ratelimit-remaining': '3', 'gw-ratelimit-reset': '250' }, status: 200 })
+  t.equal(g.stats()[0]!.remaining, 3, 'a known pool\'s headers still keep the count in step')
+})
+
 t.test('full queue, full caller share: local 429s', async t => {
   const g = governor({ windowMs: 1000, maxQueue: 2, maxQueuePerCaller: 1 })
   for (let i = 0; i < 8; i++) await g.admit(ticket('a'))

@@ -2,11 +2,16 @@
 // enforces KuCoin's pools, src/simulator/rest/rate-limit.ts): calls beyond
 // the budget wait or get a local 429 and never reach KuCoin to be refused,
 // cancels go before reads, callers share fairly, a KuCoin 429 pauses the pool,
-// and the gateway's own calls (GraphQL) are governed too.
+// and the gateway's own calls (GraphQL, bullets) are governed too, each charged
+// to its own pool: a spent Management pool never blocks Spot order placement.
 import t from 'tap'
 import { request } from 'undici'
-import { seen, startGateway, type Reply } from '../helper.js'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { DEMO_KEY } from '../../src/simulator/index.js'
+import { seen, startGateway, type Gateway, type Reply } from '../helper.js'
 import { gql } from '../graphql/gql.js'
+import { connect } from '../ws/ws-client.js'
 
 const level1 = (symbol: string, tag: number | string): string => `/spot/api/v1/market/orderbook/level1?symbol=${symbol}&n=${tag}`
 
@@ -101,6 +106,76 @@ t.test('the gateway\'s own calls are governed: a GraphQL query with the pool spe
   const reply = await gql(gw, '{ spot { ticker(symbol: "ETH-USDT") { price } } }')
   t.match(reply.errors, [{ extensions: { type: 'urn:kgw:rate-limited' } }])
   t.equal(seen(gw.sim, '/api/v1/market/orderbook/level1').length, 0, 'no KuCoin call')
+})
+
+const ORDER = '{"clientOid":"governed-1","side":"buy","symbol":"BTC-USDT","type":"limit","price":"1000","size":"0.001"}'
+const BALANCES = '{ spotAccount { balances { currency balance } } }'
+
+async function placeOrder (gw: Gateway): Promise<Reply> {
+  return await gw.call('POST', '/spot/api/v1/hf/orders', { headers: { 'content-type': 'application/json' }, body: ORDER })
+}
+
+t.test('a KuCoin 429 from the Management pool (GraphQL balances) pauses Management only: Spot order placement still goes', async t => {
+  const gw = await startGateway(t, {
+    simulator: { rateLimits: { Management: 5 } },
+    env: { KGW_TRADING_ENABLED: 'true', KGW_RATE_LIMIT_MAX_WAIT_MS: '1000' }
+  })
+  // Someone else on the same key (another gateway) spends KuCoin's Management pool with one balances read (weight 5).
+  const other = await buildApp(loadConfig({
+    KUCOIN_SPOT_URL: gw.sim.spotUrl,
+    KUCOIN_FUTURES_URL: gw.sim.futuresUrl,
+    KUCOIN_API_KEY: DEMO_KEY.key,
+    KUCOIN_API_SECRET: DEMO_KEY.secret,
+    KUCOIN_API_PASSPHRASE: DEMO_KEY.passphrase,
+    KUCOIN_API_KEY_VERSION: String(DEMO_KEY.version)
+  }), { logStream: { write: () => {} } })
+  t.teardown(() => other.close())
+  t.equal((await other.inject({ url: '/spot/api/v1/accounts' })).statusCode, 200, 'the other caller spent the Management pool')
+  const refused = await gql(gw, BALANCES)
+  t.match(refused.errors, [{ extensions: { type: 'urn:kgw:rate-limited', code: '429000' } }], 'KuCoin refused the balances read: its Management pool is spent')
+
+  const order = await placeOrder(gw)
+  t.equal(order.status, 200, `order placement (Spot pool) was not paused: ${order.text}`)
+  t.equal(seen(gw.sim, '/api/v1/hf/orders').length, 1, 'the order reached KuCoin')
+
+  gw.sim.clearRequests()
+  const again = await gql(gw, BALANCES)
+  t.match(again.errors, [{ message: /Management pool/, extensions: { code: 'KGW_RATE_LIMITED' } }], 'the Management pool is the one paused')
+  t.equal(seen(gw.sim, '/api/v1/accounts').length, 0, 'KuCoin was not asked again')
+})
+
+t.test('an exhausted Management budget (GraphQL balances, weight 5) does not stop Spot order placement', async t => {
+  const gw = await startGateway(t, {
+    simulator: { rateLimits: { Management: 6 } },
+    env: { KGW_TRADING_ENABLED: 'true', KGW_RATE_LIMIT_QUOTAS: 'Management=6', KGW_RATE_LIMIT_MAX_WAIT_MS: '1000' }
+  })
+  t.equal((await gql(gw, BALANCES)).errors, undefined, 'the first balances read spends 5 of the 6')
+  gw.sim.clearRequests()
+  const refused = await gql(gw, BALANCES)
+  t.match(refused.errors, [{ message: /Management pool/, extensions: { code: 'KGW_RATE_LIMITED' } }], 'the second is refused locally, from the Management pool')
+  t.equal(seen(gw.sim, '/api/v1/accounts').length, 0, 'KuCoin was not asked')
+
+  const order = await placeOrder(gw)
+  t.equal(order.status, 200, `order placement (Spot pool) still goes: ${order.text}`)
+})
+
+t.test('the feed\'s bullet token is charged its catalog weight, 10, to the Public pool', async t => {
+  // KuCoin's quota is twice the gateway's: its headers never pull the gateway's count down, which shows what was charged.
+  const gw = await startGateway(t, { key: 'none', simulator: { rateLimits: { Public: 2_000_000 } }, env: { KGW_RATE_LIMIT_QUOTAS: 'Public=1000000' } })
+  const publicLeft = async (): Promise<number> => {
+    const line = /^kgw_ratelimit_budget_remaining\{pool="Public"\} (\d+)$/m.exec((await gw.get('/metrics')).text)
+    return Number(line?.[1])
+  }
+  const before = await publicLeft()
+  t.equal(seen(gw.sim, '/api/v1/bullet-public').length, 0, 'no bullet yet')
+  const socket = await connect(gw.url)
+  t.teardown(() => { socket.close() })
+  const topic = '/market/ticker:BTC-USDT'
+  t.match(await socket.subscribe(topic), { type: 'ack' })
+  // The feed connects to KuCoin's WebSocket only once its bullet call has been answered (and settled).
+  await until(() => gw.sim.ws.subscriptions().some(c => c.topics.includes(topic)), 'the feed subscribed upstream')
+  t.equal(seen(gw.sim, '/api/v1/bullet-public').length, 1, 'the feed asked KuCoin for one bullet')
+  t.equal(before - await publicLeft(), 10, 'charged 10, not 1')
 })
 
 async function until (check: () => boolean, what: string, ms = 20_000): Promise<void> {

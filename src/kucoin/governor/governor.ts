@@ -33,6 +33,8 @@ export interface Ticket {
   priority: Priority
   /** Fair-share key: the token name, or the remote address without tokens; `gateway` for its own calls. */
   caller: string
+  /** The pool is a guess (the catalog does not know the call): KuCoin's headers and 429 on it are not applied to the pool. */
+  guessed?: boolean
 }
 
 export type Rejection = Refusal | 'deadline' | 'wait-too-long'
@@ -116,13 +118,19 @@ export class Governor {
     })
   }
 
-  /** After the call: KuCoin's headers update the pool; a 429 from KuCoin pauses it until the reset. */
+  /**
+   * After the call: KuCoin's headers update the pool; a 429 from KuCoin pauses it until the reset.
+   * Not for a guessed pool: the headers may describe another pool, and pausing the wrong one
+   * (Spot, say) would block order placement for a read KuCoin charges elsewhere.
+   */
   settle (ticket: Ticket, outcome: { headers: Record<string, string>, status: number, retryAfterMs?: number }): void {
     const pool = this.pool(ticket.pool)
     const now = this.now()
     pool.budget.settle(ticket.weight)
-    if (outcome.status === 429) pool.budget.pause(outcome.retryAfterMs ?? rateHeaders(outcome.headers).resetMs, now)
-    else pool.budget.sync(rateHeaders(outcome.headers), now)
+    if (ticket.guessed !== true) {
+      if (outcome.status === 429) pool.budget.pause(outcome.retryAfterMs ?? rateHeaders(outcome.headers).resetMs, now)
+      else pool.budget.sync(rateHeaders(outcome.headers), now)
+    }
     this.drain(pool)
   }
 
