@@ -15,6 +15,7 @@ import { chargeFor } from './governor/classify.js'
 import { CallerGone, Governor, type Ticket } from './governor/governor.js'
 import { quotasFor } from './governor/quotas.js'
 import { SharedGets, type SharedAnswer } from './shared-gets.js'
+import { callUpstream } from './upstream-call.js'
 import { passphraseHeader, signRequest, signedPath, type Credentials, type QuerySigning } from './signer.js'
 
 export interface KucoinRequest {
@@ -222,13 +223,14 @@ export class KucoinClient {
     const headers = { ...req.headers, 'accept-encoding': this.acceptEncoding }
     if (req.signed) Object.assign(headers, this.sign(req))
     const path = req.query === '' ? req.path : `${req.path}?${req.query}`
-    const options = { method: req.method as 'GET', path, headers, body: req.body, signal: req.signal }
+    const options = { method: req.method as 'GET', path, headers, body: req.body }
+    const pool = this.pools[req.market]
     let res
     try {
-      res = await this.pools[req.market].request(options).catch(async (error: unknown) => {
+      res = await callUpstream(pool, options, req.signal).catch(async (error: unknown) => {
         // A keep-alive socket KuCoin closed as the request left: a read may go again, once; a write never.
         if (!isIdempotentRead(req.method) || !isStaleSocket(error) || req.signal?.aborted === true) throw error
-        return await this.pools[req.market].request(options)
+        return await callUpstream(pool, options, req.signal)
       })
     } catch (error) {
       throw req.signal?.aborted === true ? new CallerGone(req.market) : transportError(req.market, error, this.origins[req.market])
@@ -236,7 +238,7 @@ export class KucoinClient {
     try {
       return await readEnvelope(req.market, res.statusCode, res.headers, res.body, this.maxBuffered)
     } catch (error) {
-      if (!res.body.readableEnded) res.body.on('error', () => {}).destroy()
+      res.body.abort()
       throw req.signal?.aborted === true ? new CallerGone(req.market) : transportError(req.market, error, this.origins[req.market])
     }
   }
