@@ -16,6 +16,7 @@ import { CallerGone, Governor, type Ticket } from './governor/governor.js'
 import { quotasFor } from './governor/quotas.js'
 import { SharedGets, type SharedAnswer } from './shared-gets.js'
 import { callUpstream } from './upstream-call.js'
+import type { CallSignal } from '../light-abort.js'
 import { passphraseHeader, signRequest, signedPath, type Credentials, type QuerySigning } from './signer.js'
 
 export interface KucoinRequest {
@@ -34,7 +35,7 @@ export interface KucoinRequest {
   /** Fair-share key for the governor; `gateway` when unset. */
   caller?: string
   /** Aborts the call (waiting or sent) when its client goes away; a shared call only when all its callers have. */
-  signal?: AbortSignal
+  signal?: CallSignal
   /** Share a signed GET in flight too (GraphQL: the same account asks the same thing); never cached. */
   sharePrivate?: boolean
   /** Never answer from the micro-cache (a book's snapshot must be newer than what it resyncs from). */

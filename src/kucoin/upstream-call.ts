@@ -5,6 +5,7 @@
 // large bodies that stream (undici is paused while the reader is behind).
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Dispatcher } from 'undici'
+import type { CallSignal } from '../light-abort.js'
 
 export interface UpstreamAnswer {
   statusCode: number
@@ -99,7 +100,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
  * once they arrive, rejects on any error before that. Errors after the head
  * surface from the body's iterator. `signal` aborts the call at any stage.
  */
-export function callUpstream (dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal?: AbortSignal): Promise<UpstreamAnswer> {
+export function callUpstream (dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal?: CallSignal): Promise<UpstreamAnswer> {
   return new Promise((resolve, reject) => {
     let body: UpstreamBody | undefined
     let controller: Dispatcher.DispatchController | undefined
