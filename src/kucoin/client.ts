@@ -275,6 +275,11 @@ export class KucoinClient {
     })
     const shared = Buffer.isBuffer(res.body) && res.decoded !== undefined ? res as SharedAnswer : undefined
     if (shared?.parsed !== undefined) return shared.parsed.value as T
+    // Read whole and parsed once already, to check the envelope (envelope.ts): not parsed again.
+    if (res.data !== undefined) {
+      if (shared !== undefined) shared.parsed = res.data
+      return res.data.value as T
+    }
     const body = await collectBody(market, res, this.maxBuffered)
     try {
       const value = (JSON.parse(body.toString('utf8')) as { data: T }).data
