@@ -100,8 +100,12 @@ export function loggerOptions (config: Config, stream?: DestinationStream): NonN
  * is still there at debug, for following a request that never finishes.
  */
 export function logRequests (app: FastifyInstance): void {
-  app.addHook('onRequest', async request => { request.log.debug({ req: request }, 'incoming request') })
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.log.debug({ req: request }, 'incoming request')
+    done()
+  })
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info({ req: request, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed')
+    done()
   })
 }

@@ -6,6 +6,7 @@
 // connections'); those are read at scrape time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { REFUSALS, type ConnectionStats } from './http/connections.js'
+import { HotCounts, HotHistogram, HotValues } from './metrics-hot.js'
 import type { Catalog, Market } from './kucoin/catalog.js'
 import type { UpstreamEvent } from './kucoin/client.js'
 import type { ServerClock } from './kucoin/clock.js'
@@ -41,21 +42,11 @@ export class Metrics {
     registers: [this.registry]
   })
 
-  readonly httpDuration = new Histogram({
-    name: 'kgw_http_request_duration_seconds',
-    help: 'Time to answer an HTTP request, by route template and method',
-    labelNames: ['route', 'method'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry]
-  })
+  private readonly httpCounts = new HotCounts(this.httpRequests)
 
-  readonly upstreamDuration = new Histogram({
-    name: 'kgw_upstream_request_duration_seconds',
-    help: 'KuCoin REST calls until the envelope is known, by market, endpoint template and outcome (ok or the error kind)',
-    labelNames: ['market', 'endpoint', 'outcome'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry]
-  })
+  private readonly httpDuration = new HotHistogram('kgw_http_request_duration_seconds', 'Time to answer an HTTP request, by route template and method', DURATION_BUCKETS, this.registry)
+
+  private readonly upstreamDuration = new HotHistogram('kgw_upstream_request_duration_seconds', 'KuCoin REST calls until the envelope is known, by market, endpoint template and outcome (ok or the error kind)', DURATION_BUCKETS, this.registry)
 
   readonly kucoinErrors = new Counter({
     name: 'kgw_kucoin_errors_total',
@@ -77,6 +68,9 @@ export class Metrics {
     labelNames: ['market', 'pool'] as const,
     registers: [this.registry]
   })
+
+  private readonly rateLimitLimits = new HotValues(this.rateLimitLimit)
+  private readonly rateLimitRemainings = new HotValues(this.rateLimitRemaining)
 
   readonly graphqlOperations = new Counter({
     name: 'kgw_graphql_operations_total',
@@ -125,20 +119,30 @@ export class Metrics {
     if (sources.connections) this.connectionSeries(sources.connections)
   }
 
+  /** One answered HTTP request: route template (never the raw URL), method, status, seconds. */
+  httpRequest (route: string, method: string, status: number, seconds: number): void {
+    const key = `${route} ${method}`
+    this.httpCounts.inc(`${key} ${status}`, () => ({ route, method, status: String(status) }))
+    this.httpDuration.observe(key, () => ({ route, method }), seconds)
+  }
+
   /** The client's per-call report: duration, outcome, KuCoin code, rate-limit headers. */
   upstream (event: UpstreamEvent): void {
-    const endpoint = event.endpoint ?? findEndpoint(this.catalog, event.market, event.method, event.path)
+    const { market, outcome } = event
+    const endpoint = event.endpoint ?? findEndpoint(this.catalog, market, event.method, event.path)
     const template = endpoint?.path ?? 'unknown'
-    this.upstreamDuration.observe({ market: event.market, endpoint: template, outcome: event.outcome }, event.seconds)
+    this.upstreamDuration.observe(`${market} ${outcome} ${template}`, () => ({ market, endpoint: template, outcome }), event.seconds)
     if (event.code !== undefined && event.code !== '200000' && !event.code.startsWith('KGW_')) {
-      this.kucoinErrors.inc({ market: event.market, code: KNOWN_CODES.has(event.code) ? event.code : 'other' })
+      this.kucoinErrors.inc({ market, code: KNOWN_CODES.has(event.code) ? event.code : 'other' })
     }
     const limit = event.headers['gw-ratelimit-limit']
     const remaining = event.headers['gw-ratelimit-remaining']
     if (limit !== undefined || remaining !== undefined) {
-      const labels = { market: event.market, pool: endpoint?.pool ?? 'unknown' }
-      if (limit !== undefined && Number.isFinite(Number(limit))) this.rateLimitLimit.set(labels, Number(limit))
-      if (remaining !== undefined && Number.isFinite(Number(remaining))) this.rateLimitRemaining.set(labels, Number(remaining))
+      const pool = endpoint?.pool ?? 'unknown'
+      const key = `${market} ${pool}`
+      const labels = (): Record<string, string> => ({ market, pool })
+      if (limit !== undefined && Number.isFinite(Number(limit))) this.rateLimitLimits.set(key, labels, Number(limit))
+      if (remaining !== undefined && Number.isFinite(Number(remaining))) this.rateLimitRemainings.set(key, labels, Number(remaining))
     }
   }
 

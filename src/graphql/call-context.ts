@@ -4,12 +4,13 @@
 // client explicitly. Nothing else reads it, so shared work a request happens
 // to start (a feed's bullet call) never inherits the request's abort signal.
 import { AsyncLocalStorage } from 'node:async_hooks'
+import type { CallSignal } from '../light-abort.js'
 
 export interface CallContext {
   /** Fair-share key: `token:<name>`, or `ip:<address>` when no tokens are configured. */
   caller: string
   /** Aborts when the request's client goes away. */
-  signal?: AbortSignal
+  signal?: CallSignal
 }
 
 export const callContext = new AsyncLocalStorage<CallContext>()

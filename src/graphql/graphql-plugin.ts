@@ -55,8 +55,16 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
   // upgrade skips it: graphql-ws authenticates in connectionInit, since browsers cannot set headers
   // on one. Mutations also need trade (operation-checks.ts). GraphiQL's page itself is open.
   const callers = new WeakMap<FastifyRequest, Caller>()
-  app.addHook('onRequest', async request => {
-    if (request.routeOptions.url === '/graphql' && !isWebSocketUpgrade(request)) callers.set(request, tokens.require(request.headers, 'read'))
+  // Callback hooks: these run on every route (REST too), and an async hook costs a promise per request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.routeOptions.url !== '/graphql' || isWebSocketUpgrade(request)) { done(); return }
+    try {
+      callers.set(request, tokens.require(request.headers, 'read'))
+    } catch (error) {
+      done(error as Error)
+      return
+    }
+    done()
   })
   // The KuCoin calls an operation makes count toward its caller's fair share, and stop when the caller goes
   // (upstream.ts reads this). Set after the body is parsed, so the handler runs inside it.

@@ -46,10 +46,13 @@ export function installOperationChecks (app: FastifyInstance, limits: GraphqlLim
   // Known documents (mercurius caches parsed ones, so this is keyed by the same object) and each request's spend.
   const costs = new WeakMap<DocumentNode, OperationCost>()
   const spent = new WeakMap<FastifyReply, number>()
-  app.addHook('preHandler', async request => {
+  // A callback hook: it runs on every route (REST too), and an async hook costs a promise per request.
+  app.addHook('preHandler', (request, _reply, done) => {
     if (request.routeOptions.url === '/graphql' && Array.isArray(request.body) && request.body.length > limits.maxBatch) {
-      throw over('graphql-batch-exceeded', `the batch has ${request.body.length} operations; the limit is ${limits.maxBatch} (KGW_GRAPHQL_MAX_BATCH)`)
+      done(over('graphql-batch-exceeded', `the batch has ${request.body.length} operations; the limit is ${limits.maxBatch} (KGW_GRAPHQL_MAX_BATCH)`))
+      return
     }
+    done()
   })
   app.graphql.addHook('preParsing', async (_schema, source) => { checkSource(source, limits) })
   // Before graphql's own validation, whose cost grows with the document too.

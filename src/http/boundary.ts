@@ -31,16 +31,21 @@ export async function installBoundary (app: FastifyInstance, config: Pick<Config
   const hosts = new HostAllowList(publicHost === undefined ? config.allowedHosts : [...config.allowedHosts, publicHost])
   const sites: CrossSiteOptions = { allowedOrigins: new Set(config.allowedOrigins), ownAuthorities: publicAuthority === undefined ? [] : [publicAuthority] }
 
-  app.addHook('onRequest', async request => {
+  // A callback hook: an async one costs a promise per request.
+  app.addHook('onRequest', (request, _reply, done) => {
     // request.host is the X-Forwarded-Host only when the peer is a KGW_TRUSTED_PROXIES proxy.
     const host = request.host
     if (!hosts.allows(host)) {
-      throw new GatewayError('host-not-allowed', { detail: `Host ${quote(host)} is not served here: loopback names, KGW_ALLOWED_HOSTS and the KGW_PUBLIC_URL host are` })
+      done(new GatewayError('host-not-allowed', { detail: `Host ${quote(host)} is not served here: loopback names, KGW_ALLOWED_HOSTS and the KGW_PUBLIC_URL host are` }))
+      return
     }
     const crossSite = crossSiteRefusal(request.method, request.headers, host, sites)
-    if (crossSite !== undefined) throw new GatewayError('cross-site-refused', { detail: crossSite })
+    if (crossSite !== undefined) {
+      done(new GatewayError('cross-site-refused', { detail: crossSite }))
+      return
+    }
     const contentType = contentTypeRefusal(request.method, request.headers, request.routeOptions.config?.bodyTypes)
-    if (contentType !== undefined) throw new GatewayError('unsupported-media-type', { detail: contentType })
+    done(contentType === undefined ? undefined : new GatewayError('unsupported-media-type', { detail: contentType }))
   })
 
   if (config.allowedOrigins.length > 0) {

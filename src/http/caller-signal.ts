@@ -4,6 +4,7 @@
 // an upstream connection).
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Caller } from '../access.js'
+import { LightAbort, type CallSignal } from '../light-abort.js'
 
 /** `token:<name>` when tokens identify callers, else the remote address (behind trusted proxies, X-Forwarded-For's). */
 export function fairShareKey (request: FastifyRequest, caller: Caller | undefined, tokensEnabled: boolean): string {
@@ -11,8 +12,8 @@ export function fairShareKey (request: FastifyRequest, caller: Caller | undefine
 }
 
 /** Aborts when the response's connection closes before the response finished. */
-export function abortOnClose (reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
+export function abortOnClose (reply: FastifyReply): CallSignal {
+  const controller = new LightAbort()
   const res = reply.raw
   res.once('close', () => { if (!res.writableFinished) controller.abort() })
   return controller.signal

@@ -15,6 +15,8 @@ import { chargeFor } from './governor/classify.js'
 import { CallerGone, Governor, type Ticket } from './governor/governor.js'
 import { quotasFor } from './governor/quotas.js'
 import { SharedGets, type SharedAnswer } from './shared-gets.js'
+import { callUpstream } from './upstream-call.js'
+import type { CallSignal } from '../light-abort.js'
 import { passphraseHeader, signRequest, signedPath, type Credentials, type QuerySigning } from './signer.js'
 
 export interface KucoinRequest {
@@ -33,7 +35,7 @@ export interface KucoinRequest {
   /** Fair-share key for the governor; `gateway` when unset. */
   caller?: string
   /** Aborts the call (waiting or sent) when its client goes away; a shared call only when all its callers have. */
-  signal?: AbortSignal
+  signal?: CallSignal
   /** Share a signed GET in flight too (GraphQL: the same account asks the same thing); never cached. */
   sharePrivate?: boolean
   /** Never answer from the micro-cache (a book's snapshot must be newer than what it resyncs from). */
@@ -222,13 +224,14 @@ export class KucoinClient {
     const headers = { ...req.headers, 'accept-encoding': this.acceptEncoding }
     if (req.signed) Object.assign(headers, this.sign(req))
     const path = req.query === '' ? req.path : `${req.path}?${req.query}`
-    const options = { method: req.method as 'GET', path, headers, body: req.body, signal: req.signal }
+    const options = { method: req.method as 'GET', path, headers, body: req.body }
+    const pool = this.pools[req.market]
     let res
     try {
-      res = await this.pools[req.market].request(options).catch(async (error: unknown) => {
+      res = await callUpstream(pool, options, req.signal).catch(async (error: unknown) => {
         // A keep-alive socket KuCoin closed as the request left: a read may go again, once; a write never.
         if (!isIdempotentRead(req.method) || !isStaleSocket(error) || req.signal?.aborted === true) throw error
-        return await this.pools[req.market].request(options)
+        return await callUpstream(pool, options, req.signal)
       })
     } catch (error) {
       throw req.signal?.aborted === true ? new CallerGone(req.market) : transportError(req.market, error, this.origins[req.market])
@@ -236,7 +239,7 @@ export class KucoinClient {
     try {
       return await readEnvelope(req.market, res.statusCode, res.headers, res.body, this.maxBuffered)
     } catch (error) {
-      if (!res.body.readableEnded) res.body.on('error', () => {}).destroy()
+      res.body.abort()
       throw req.signal?.aborted === true ? new CallerGone(req.market) : transportError(req.market, error, this.origins[req.market])
     }
   }
@@ -272,6 +275,11 @@ export class KucoinClient {
     })
     const shared = Buffer.isBuffer(res.body) && res.decoded !== undefined ? res as SharedAnswer : undefined
     if (shared?.parsed !== undefined) return shared.parsed.value as T
+    // Read whole and parsed once already, to check the envelope (envelope.ts): not parsed again.
+    if (res.data !== undefined) {
+      if (shared !== undefined) shared.parsed = res.data
+      return res.data.value as T
+    }
     const body = await collectBody(market, res, this.maxBuffered)
     try {
       const value = (JSON.parse(body.toString('utf8')) as { data: T }).data

@@ -34,6 +34,8 @@ export interface EnvelopeResponse {
   body: Buffer | Readable
   /** The decoded body when it was read whole (the same buffer when `coding` is identity). */
   decoded: Buffer | undefined
+  /** The envelope's `data`, when the body was read whole and parsed to check it (the gateway's own reads reuse it). */
+  data?: { value: unknown }
 }
 
 /** Bodies that end within this size are buffered and checked whole; larger ones stream. */
@@ -98,13 +100,13 @@ function rejoin (taken: Taken, it: Chunks): Readable {
   return Readable.from(all(), { objectMode: false })
 }
 
-function parseEnvelope (body: Buffer): { code: string, msg: string } | undefined {
+function parseEnvelope (body: Buffer): { code: string, msg: string, data: unknown } | undefined {
   try {
     const parsed = JSON.parse(body.toString('utf8')) as unknown
     if (parsed === null || typeof parsed !== 'object' || !('code' in parsed)) return undefined
-    const { code, msg } = parsed as { code: unknown, msg?: unknown }
+    const { code, msg, data } = parsed as { code: unknown, msg?: unknown, data?: unknown }
     if (typeof code !== 'string' && typeof code !== 'number') return undefined
-    return { code: String(code), msg: typeof msg === 'string' ? msg : '' }
+    return { code: String(code), msg: typeof msg === 'string' ? msg : '', data }
   } catch {
     return undefined
   }
@@ -126,7 +128,7 @@ function judgeWhole (head: UpstreamHead, raw: Buffer, decoded: Buffer): Envelope
   if (!envelope) {
     throw new GatewayError('upstream-bad-response', { market, headers, detail: `KuCoin answered HTTP ${status} with a JSON body that is truncated or invalid (${decoded.length} bytes${head.coding === 'identity' ? '' : ` decoded from ${head.coding}`})` })
   }
-  if (isSuccessCode(envelope.code)) return { status, headers, code: envelope.code, coding: head.coding, body: raw, decoded }
+  if (isSuccessCode(envelope.code)) return { status, headers, code: envelope.code, coding: head.coding, body: raw, decoded, data: { value: envelope.data } }
   throw envelopeError(market, status, envelope.code, envelope.msg, headers)
 }
 

@@ -4,6 +4,7 @@
 // purged, not merely shadowed). A joiner that goes away only detaches; the
 // upstream call is aborted when its last caller has gone.
 import { LRUCache } from 'lru-cache'
+import { LightAbort, type CallSignal } from '../light-abort.js'
 import type { EnvelopeResponse } from './envelope.js'
 
 /** A success read whole, as every sharer receives it. */
@@ -46,7 +47,7 @@ interface Flight {
   key: string
   settled: boolean
   promise: Promise<SharedResult>
-  controller: AbortController
+  controller: LightAbort
   /** Callers still waiting; those without a signal never leave. */
   waiting: number
 }
@@ -81,7 +82,7 @@ export class SharedGets {
    * this caller's own; when it aborts, this caller gets `gone()`. Only
    * `cacheable` answers (public data) are ever cached.
    */
-  run (key: string, signal: AbortSignal | undefined, gone: () => unknown, call: (signal: AbortSignal) => Promise<SharedResult>, cacheable = true): Promise<SharedResult> {
+  run (key: string, signal: CallSignal | undefined, gone: () => unknown, call: (signal: CallSignal) => Promise<SharedResult>, cacheable = true): Promise<SharedResult> {
     const hit = cacheable ? this.cache?.get(key) : undefined
     if (hit !== undefined) {
       this.stats.cached++
@@ -93,9 +94,9 @@ export class SharedGets {
     return this.follow(flight, signal, gone)
   }
 
-  private start (key: string, call: (signal: AbortSignal) => Promise<SharedResult>, cacheable: boolean): Flight {
+  private start (key: string, call: (signal: CallSignal) => Promise<SharedResult>, cacheable: boolean): Flight {
     this.stats.calls++
-    const controller = new AbortController()
+    const controller = new LightAbort()
     const flight: Flight = { key, settled: false, controller, waiting: 0, promise: Promise.resolve(undefined as never) }
     flight.promise = call(controller.signal).then(answer => {
       if (cacheable && !('stream' in answer)) this.cache?.set(key, answer)
@@ -110,7 +111,7 @@ export class SharedGets {
     return flight
   }
 
-  private follow (flight: Flight, signal: AbortSignal | undefined, gone: () => unknown): Promise<SharedResult> {
+  private follow (flight: Flight, signal: CallSignal | undefined, gone: () => unknown): Promise<SharedResult> {
     flight.waiting++
     if (signal === undefined) return flight.promise
     if (signal.aborted) {
@@ -123,13 +124,19 @@ export class SharedGets {
         reject(gone())
       }
       signal.addEventListener('abort', onAbort, { once: true })
-      flight.promise.then(resolve, reject).finally(() => { signal.removeEventListener('abort', onAbort) })
+      flight.promise.then(answer => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(answer)
+      }, (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      })
     })
   }
 
   private leave (flight: Flight): void {
     flight.waiting--
-    if (flight.waiting > 0 || flight.settled || flight.controller.signal.aborted) return
+    if (flight.waiting > 0 || flight.settled || flight.controller.aborted) return
     this.stats.aborted++
     flight.controller.abort()
     // A flight nobody follows must not be joined by the next caller: it is being aborted.

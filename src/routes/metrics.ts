@@ -12,11 +12,10 @@ export async function metricsRoutes (app: FastifyInstance, { metrics }: { metric
 
 /** Counts on the root instance so every route, and unmatched URLs, are seen. */
 export function countRequests (app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook: an async one costs a promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     // The route template, never the raw URL: label values stay bounded.
-    const route = request.routeOptions.url ?? 'unmatched'
-    const method = request.method
-    metrics.httpRequests.inc({ route, method, status: String(reply.statusCode) })
-    metrics.httpDuration.observe({ route, method }, reply.elapsedTime / 1000)
+    metrics.httpRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000)
+    done()
   })
 }

@@ -2,6 +2,7 @@
 // query and body bytes reach KuCoin exactly as sent; the policy decides what
 // may pass and whether it is signed; the client does the rest.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { LRUCache } from 'lru-cache'
 import type { Access } from '../access.js'
 import type { Config } from '../config.js'
 import { GatewayError } from '../errors.js'
@@ -9,7 +10,7 @@ import type { Catalog, Market } from '../kucoin/catalog.js'
 import { abortOnClose, fairShareKey } from '../http/caller-signal.js'
 import { pickRequestHeaders, type KucoinClient } from '../kucoin/client.js'
 import { bodyForClient } from '../kucoin/response-encoding.js'
-import { decide } from '../policy.js'
+import { decide, type Decision } from '../policy.js'
 
 export interface RestRoutesOptions {
   access: Access
@@ -34,6 +35,19 @@ export async function restRoutes (app: FastifyInstance, { access, client, catalo
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body) })
 
   const policy = { tradingEnabled: config.tradingEnabled, hasCredentials: client.hasCredentials, allowed: new Set(config.allowEndpoints) }
+  // The policy's answer depends on market, method and raw path only (catalog and options are fixed):
+  // decided once each, as GraphQL's upstream.ts does. Bounded in entries and key length, so odd paths cannot grow it.
+  const decisions = new LRUCache<string, Decision>({ max: 5000 })
+  const decideOnce = (market: Market, method: string, path: string): Decision => {
+    if (path.length > 256) return decide(catalog, policy, market, method, path)
+    const key = `${market} ${method} ${path}`
+    let decision = decisions.get(key)
+    if (decision === undefined) {
+      decision = decide(catalog, policy, market, method, path)
+      decisions.set(key, decision)
+    }
+    return decision
+  }
   for (const market of ['spot', 'futures'] as const satisfies readonly Market[]) {
     const prefixLength = market.length + 1
     app.route({
@@ -45,7 +59,7 @@ export async function restRoutes (app: FastifyInstance, { access, client, catalo
         const method = request.method === 'HEAD' ? 'GET' : request.method
         const caller = access.require(request.headers, method === 'GET' ? 'read' : 'trade', market)
         // The policy sees through path tricks, so it runs before anything else reads the path.
-        const decision = decide(catalog, policy, market, method, path)
+        const decision = decideOnce(market, method, path)
         if (!decision.allow) throw new GatewayError('endpoint-denied', { market, detail: decision.reason })
         if (!path.startsWith('/api/')) {
           throw new GatewayError('route-not-found', { market, detail: `KuCoin paths start with /api/ (got ${path || '/'})` })

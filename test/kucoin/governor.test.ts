@@ -4,6 +4,7 @@ import t from 'tap'
 import { GatewayError } from '../../src/errors.js'
 import { CallerGone, Governor, type Ticket } from '../../src/kucoin/governor/governor.js'
 import { SharedGets, type SharedAnswer } from '../../src/kucoin/shared-gets.js'
+import type { CallSignal } from '../../src/light-abort.js'
 
 const ticket = (caller: string, priority: Ticket['priority'] = 'public-read', weight = 1, pool = 'Public'): Ticket =>
   ({ market: 'spot', pool, weight, priority, caller })
@@ -105,9 +106,9 @@ const answer = (text: string): SharedAnswer => {
 
 t.test('shared GETs: one call for callers in flight; it is aborted only when the last caller goes', async t => {
   const s = new SharedGets({ shareInFlight: true, ttlMs: 0, maxBytes: 0 })
-  let upstream: AbortSignal | undefined
+  let upstream: CallSignal | undefined
   let finish: (a: SharedAnswer) => void = () => {}
-  const call = async (signal: AbortSignal): Promise<SharedAnswer> => {
+  const call = async (signal: CallSignal): Promise<SharedAnswer> => {
     upstream = signal
     return await new Promise(resolve => { finish = resolve })
   }

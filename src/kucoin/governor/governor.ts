@@ -6,6 +6,7 @@
 // budget.ts (the count) and fair-queue.ts (who goes next); this file holds
 // the timers and promises.
 import { GatewayError } from '../../errors.js'
+import type { CallSignal } from '../../light-abort.js'
 import type { Market } from '../catalog.js'
 import { PoolBudget, rateHeaders } from './budget.js'
 import { FairQueue, PRIORITIES, type Priority, type Refusal, type Waiter } from './fair-queue.js'
@@ -81,7 +82,7 @@ export class Governor {
   }
 
   /** Resolves when the call may go; rejects with a local 429 (or CallerGone when `signal` aborts first). */
-  admit (ticket: Ticket, signal?: AbortSignal): Promise<void> {
+  admit (ticket: Ticket, signal?: CallSignal): Promise<void> {
     if (signal?.aborted === true) return Promise.reject(new CallerGone(ticket.market))
     const pool = this.pool(ticket.pool)
     const now = this.now()
