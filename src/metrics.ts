@@ -312,6 +312,8 @@ export function sharedBudgetSeries (metrics: Metrics, governor: Governor, budget
   setCollect(fallback, () => { fallback.set({ replica }, budget.stats.fallback ? 1 : 0) })
   const replicas = new Gauge({ name: 'kgw_replica_budget_peers', help: 'Replicas seen alive in Redis (this one included); the fallback share divides each pool among them', labelNames: ['replica'] as const, registers })
   setCollect(replicas, () => { replicas.set({ replica }, budget.stats.replicas) })
+  const slowest = new Gauge({ name: 'kgw_replica_budget_slowest_failure_seconds', help: 'The longest a failed shared-budget check took (KGW_REDIS_COMMAND_TIMEOUT_MS bounds it)', labelNames: ['replica'] as const, registers })
+  setCollect(slowest, () => { slowest.set({ replica }, budget.stats.slowestFailureMs / 1000) })
   const syncFailures = new Counter({ name: 'kgw_replica_budget_sync_failures_total', help: 'KuCoin rate-limit headers that could not be written to the shared budget (Redis unavailable)', labelNames: ['replica'] as const, registers })
   setCollect(syncFailures, () => mirror(syncFailures, [[{ replica }, budget.stats.syncFailures]]))
 }

@@ -40,7 +40,11 @@ redis.call('PEXPIRE', KEYS[1], math.max(1, reset + margin - now) + windowMs)
  * headers say KuCoin has counted, and when its window ends; 0 when it knows
  * nothing). Answers {1, remaining, msToRefill} when admitted, {0, remaining,
  * msToRefill} when refused. The first call of a fresh window goes whatever it
- * weighs (a heavy call must not starve), as the local governor does.
+ * weighs (a heavy call must not starve), as the local governor does. Within
+ * the margin either side of the window's end nothing is admitted, so every
+ * call of a shared window reaches KuCoin within KuCoin's same window (the
+ * margin must exceed the one-way latency to KuCoin) and the next shared
+ * window starts with KuCoin's next one.
  */
 export const RESERVE = `${NOW}
 local weight = tonumber(ARGV[2])
@@ -56,7 +60,9 @@ if knownResetIn > 0 then
   reset = math.max(reset or 0, now + knownResetIn)
   fresh = false
 end
-if not fresh and used + weight > limit - keep then
+-- Near the window's end nothing goes: a call sent then may reach KuCoin in its next window,
+-- which the next shared window would then count from zero. Margin before and after the end.
+if not fresh and (used + weight > limit - keep or now >= reset - margin) then
   ${WRITE}
   return {0, limit - used, reset + margin - now}
 end

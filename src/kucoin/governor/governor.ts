@@ -287,7 +287,7 @@ export class Governor {
     } else if (verdict.kind === 'refused') {
       result = 'refused'
       waitMs = Math.max(1, verdict.retryAfterMs)
-    } else if (pool.fallback.take(pool.budget, ticket.weight, shared.fallbackShare())) {
+    } else if (pool.fallback.take(pool.budget, ticket.weight, shared.fallbackShare(), this.now(), this.options.marginMs ?? DEFAULT_MARGIN_MS)) {
       result = 'fallback'
     } else {
       result = 'fallback-refused'

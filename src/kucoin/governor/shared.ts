@@ -50,8 +50,13 @@ export class FallbackShare {
   private allowance = 0
   private generation = -1
 
-  /** `weight` was already taken from `budget` by the local governor; true when it also fits this replica's share. */
-  take (budget: PoolBudget, weight: number, share: number): boolean {
+  /**
+   * `weight` was already taken from `budget` by the local governor; true when it also fits this
+   * replica's share. Not within `marginMs` of the window's end, as in the shared budget: a call sent
+   * then may land in KuCoin's next window, which every replica's fresh share would then overfill.
+   */
+  take (budget: PoolBudget, weight: number, share: number, now: number, marginMs: number): boolean {
+    if (budget.resetAt !== undefined && now >= budget.resetAt - marginMs && budget.remaining + weight < budget.limit) return false
     if (!this.active || this.generation !== budget.generation) {
       this.active = true
       this.generation = budget.generation
