@@ -97,15 +97,15 @@ export class SharedBudget implements SharedLedger {
     if (started < this.downUntil || this.options.redis.status !== 'ready') return this.unavailable(started, false)
     const safety = Math.ceil(r.limit * this.options.safetyPercent / 100)
     try {
-      const [admitted, , msToRefill] = await this.commands.kgwBudgetReserve(this.key(r.pool),
+      const [admitted, remaining, msToRefill] = await this.commands.kgwBudgetReserve(this.key(r.pool),
         r.limit, r.weight, this.options.windowMs, this.options.marginMs, r.keep + safety, r.knownUsed, Math.round(r.knownResetInMs))
       this.stats.fallback = false
       if (admitted === 1) {
         this.stats.admitted++
-        return { kind: 'admitted' }
+        return { kind: 'admitted', remaining, refillMs: msToRefill }
       }
       this.stats.refused++
-      return { kind: 'refused', retryAfterMs: Math.max(1, msToRefill) }
+      return { kind: 'refused', remaining, retryAfterMs: Math.max(1, msToRefill) }
     } catch {
       return this.unavailable(started, true)
     }

@@ -122,3 +122,12 @@ export async function metric (replica: Replica, pattern: RegExp): Promise<number
   const text = await (await replica.app.inject('/metrics')).body
   return text.split('\n').filter(line => pattern.test(line)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0)
 }
+
+export function windowStarts (sim: Simulator, windowMs: number): number[] {
+  const starts: number[] = []
+  let start = -Infinity
+  for (const r of sim.requests.filter(r => r.url.startsWith(READ_PATH))) {
+    if (r.at >= start + windowMs) { start = r.at; starts.push(r.at) }
+  }
+  return starts
+}

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis'
 import { accountName } from '../../src/replicas/budget.js'
 import { DEMO_KEY } from '../../src/simulator/index.js'
 import { redisUnavailable, startRedis } from '../redis-server.js'
-import { READ_WEIGHT, metric, push, read, startReplicas, startSimulatorFor, tally, weightPerWindow, type Reply } from './budget-gateways.js'
+import { READ_WEIGHT, metric, push, read, startReplicas, startSimulatorFor, tally, weightPerWindow, windowStarts, type Reply } from './budget-gateways.js'
 
 const missing = redisUnavailable()
 const QUOTA = 60
@@ -67,13 +67,17 @@ t.test('Redis killed and restarted under that load: checks fail fast, KuCoin ref
   while ((await Promise.all(replicas.map(r => metric(r, /^kgw_replica_budget_peers\{/)))).some(n => n !== 3)) await new Promise(resolve => setTimeout(resolve, 50))
   sim.clearRequests()
   let fallbacks = 0
+  let stoppedAt = 0
+  let startedAt = 0
   const replies = await push(replicas, PER_TICK, 100, 80, async tick => {
-    if (tick === 20) await redis.stop(true)
+    if (tick === 20) { await redis.stop(true); stoppedAt = Date.now() }
     if (tick === 45) {
       fallbacks = (await Promise.all(replicas.map(r => metric(r, /^kgw_replica_budget_fallback\{/)))).reduce((a, b) => a + b)
       await redis.start()
+      startedAt = Date.now()
     }
   })
+  t.comment(`Redis down from ${stoppedAt} to ${startedAt}; KuCoin's windows began at ${windowStarts(sim, WINDOW_MS).join(' ')} and counted ${weightPerWindow(sim, WINDOW_MS).join(' ')}`)
   checkRefusals(t, replies)
   t.equal(fallbacks, 3, 'while Redis was down every replica spent its fallback share')
   t.ok(weightPerWindow(sim, WINDOW_MS).every(w => w <= QUOTA), 'no window over the budget, Redis down or not')

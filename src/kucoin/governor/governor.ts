@@ -282,9 +282,10 @@ export class Governor {
     let result: SharedResult
     let waitMs = 0
     if (verdict.kind === 'admitted') {
-      pool.fallback.leave()
+      pool.fallback.shared(verdict.remaining, this.now() + verdict.refillMs)
       result = 'admitted'
     } else if (verdict.kind === 'refused') {
+      pool.fallback.shared(verdict.remaining, this.now() + verdict.retryAfterMs)
       result = 'refused'
       waitMs = Math.max(1, verdict.retryAfterMs)
     } else if (pool.fallback.take(pool.budget, ticket.weight, shared.fallbackShare(), this.now(), this.options.marginMs ?? DEFAULT_MARGIN_MS)) {

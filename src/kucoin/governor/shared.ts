@@ -17,8 +17,9 @@ export interface SharedReservation {
 }
 
 export type SharedVerdict =
-  | { kind: 'admitted' }
-  | { kind: 'refused', retryAfterMs: number }
+  /** `remaining`: what the shared window has left after this call; `refillMs`: when it ends. */
+  | { kind: 'admitted', remaining: number, refillMs: number }
+  | { kind: 'refused', remaining: number, retryAfterMs: number }
   /** The shared budget did not answer in time (Redis slow or down): spend the local share. */
   | { kind: 'unavailable' }
 
@@ -41,14 +42,26 @@ export interface SharedLedger {
 
 /**
  * One pool's spending while the shared budget is unreachable. On entering
- * (and at every new window) the replica may spend `share` of what its own
- * view of KuCoin's headers says is left; KuCoin's later headers, which count
+ * the replica may spend `share` of what was left: the least of its own view
+ * of KuCoin's headers and what Redis said last (when that window still runs:
+ * it counts the other replicas' calls that KuCoin has not answered yet); in
+ * every later window, `share` of the pool. KuCoin's headers, which count
  * every replica's calls, only ever lower it. Pure: the caller passes the budget.
  */
 export class FallbackShare {
   active = false
   private allowance = 0
   private generation = -1
+  /** What Redis last said the shared window had left, and when that window ends. */
+  private sharedLeft = Infinity
+  private sharedEnd = 0
+
+  /** Redis answered: remembered in case it stops answering within this window. */
+  shared (remaining: number, endsAt: number): void {
+    this.active = false
+    this.sharedLeft = Math.max(0, remaining)
+    this.sharedEnd = endsAt
+  }
 
   /**
    * `weight` was already taken from `budget` by the local governor; true when it also fits this
@@ -58,9 +71,10 @@ export class FallbackShare {
   take (budget: PoolBudget, weight: number, share: number, now: number, marginMs: number): boolean {
     if (budget.resetAt !== undefined && now >= budget.resetAt - marginMs && budget.remaining + weight < budget.limit) return false
     if (!this.active || this.generation !== budget.generation) {
+      const shared = this.sharedEnd > now ? this.sharedLeft : Infinity
       this.active = true
       this.generation = budget.generation
-      this.allowance = Math.floor(share * (budget.remaining + weight))
+      this.allowance = Math.floor(share * Math.min(budget.remaining + weight, shared))
     }
     if (weight > this.allowance) return false
     this.allowance -= weight
@@ -73,7 +87,4 @@ export class FallbackShare {
     this.allowance = Math.min(this.allowance, Math.floor(share * remaining))
   }
 
-  leave (): void {
-    this.active = false
-  }
 }
