@@ -6,8 +6,16 @@
 // (/api/v1/accounts: never shared in flight, so every request is one
 // reservation) at the same open-loop rate, in alternating rounds; the median
 // round of each is reported. Targets (issue 16): p50 ≤ +0.2 ms, p99 ≤ +1 ms.
+// Then the admission alone, in this process: a governor with and without the
+// shared budget, 20000 sequential admit + settle each (KuCoin's headers
+// written back as after a response), which is what replica mode adds to a
+// call's path without the HTTP noise of a loaded machine.
 // BENCH_SECONDS (default 10) sets the measured time per side; REPLICA_RATE
 // (default 500) the requests per second.
+import { loadConfig } from '../src/config.js'
+import { Governor, type Ticket } from '../src/kucoin/governor/governor.js'
+import { SharedBudget } from '../src/replicas/budget.js'
+import { connectRedis } from '../src/replicas/redis.js'
 import { fixedRate, type FixedRate } from './lib/load.js'
 import { canPin, pinSelf, startRole, stopAll } from './lib/processes.js'
 import { redisUnavailable, startRedis } from '../test/redis-server.js'
@@ -17,6 +25,32 @@ const RATE = Number(process.env.REPLICA_RATE ?? 500)
 const PATH = '/spot/api/v1/accounts'
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+const ADMISSIONS = 20_000
+
+/** Microseconds per admit + settle, p50 and p99, of a governor alone or sharing its budget in Redis. */
+async function admissionCost (redisUrl: string | undefined): Promise<{ p50: number, p99: number }> {
+  const governor = new Governor({ quotas: { Spot: 1e12 }, windowMs: 30_000, cancelReserve: 0.1, maxQueue: 1000, maxQueuePerCaller: 1000, maxWaitMs: 5000 })
+  const settings = loadConfig({ KGW_REDIS_URL: redisUrl }).replicas
+  const redis = redisUrl === undefined ? undefined : connectRedis(settings)
+  if (redis !== undefined) {
+    while (redis.status !== 'ready') await new Promise(resolve => setTimeout(resolve, 10))
+    governor.useShared(new SharedBudget({ redis, keyPrefix: 'bench:', replicaId: 'bench', apiKey: 'bench', windowMs: 30_000, marginMs: 100, ...settings.budget }))
+  }
+  const ticket: Ticket = { market: 'spot', pool: 'Spot', weight: 2, priority: 'private-read', caller: 'bench' }
+  const headers = { 'gw-ratelimit-limit': '1000000000000', 'gw-ratelimit-remaining': '999999999000', 'gw-ratelimit-reset': '20000' }
+  const micros: number[] = []
+  for (let i = 0; i < ADMISSIONS; i++) {
+    const start = performance.now()
+    await governor.admit(ticket)
+    governor.settle(ticket, { headers, status: 200 })
+    micros.push((performance.now() - start) * 1000)
+  }
+  governor.close()
+  redis?.disconnect()
+  micros.sort((a, b) => a - b)
+  return { p50: micros[Math.floor(micros.length / 2)]!, p99: micros[Math.floor(micros.length * 0.99)]! }
+}
 
 async function reservations (url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text()
@@ -28,7 +62,7 @@ export async function replicaBudgetBench (): Promise<string> {
   if (missing !== undefined) return `Skipped: ${missing}.`
   const cleanups: Array<() => unknown> = []
   // Its SIGKILL is sent synchronously: an exit on any path (error, Ctrl-C via stopAll's handler) leaves no redis-server behind.
-  const killRedis = (): void => { for (const cleanup of cleanups) void cleanup() }
+  const killRedis = (): void => { for (const cleanup of cleanups) Promise.resolve(cleanup()).catch(() => {}) }
   process.once('exit', killRedis)
   const redis = await startRedis({ teardown: fn => { cleanups.push(fn) } })
   try {
@@ -43,11 +77,15 @@ export async function replicaBudgetBench (): Promise<string> {
     const rounds: Array<{ alone: FixedRate, shared: FixedRate }> = []
     for (let i = 0; i < 3; i++) {
       process.stderr.write(`  round ${i + 1} ...\n`)
-      const aloneRound = await fixedRate(alone + PATH, RATE, seconds / 2)
-      process.stderr.write('  alone done\n')
-      rounds.push({ alone: aloneRound, shared: await fixedRate(shared + PATH, RATE, seconds / 2) })
+      rounds.push({ alone: await fixedRate(alone + PATH, RATE, seconds / 2), shared: await fixedRate(shared + PATH, RATE, seconds / 2) })
     }
     const reserved = await reservations(shared) - before
+    process.stderr.write('  admission cost ...\n')
+    await admissionCost(undefined)
+    await admissionCost(redis.url)
+    const cost: Array<{ alone: { p50: number, p99: number }, shared: { p50: number, p99: number } }> = []
+    for (let i = 0; i < 3; i++) cost.push({ alone: await admissionCost(undefined), shared: await admissionCost(redis.url) })
+    const us = (side: 'alone' | 'shared', p: 'p50' | 'p99'): number => median(cost.map(c => c[side][p]))
     const pick = (side: 'alone' | 'shared'): { p50: number, p99: number, errors: number } => ({
       p50: median(rounds.map(r => r[side].p50Us)) / 1000,
       p99: median(rounds.map(r => r[side].p99Us)) / 1000,
@@ -65,7 +103,15 @@ export async function replicaBudgetBench (): Promise<string> {
       `| replica mode (Redis) | ${ms(s.p50)} | ${ms(s.p99)} | ${s.errors} |`,
       `| **added** | **${ms(s.p50 - a.p50)}** (target ≤ 0.2) | **${ms(s.p99 - a.p99)}** (target ≤ 1) | |`,
       '',
-      `Reservations made in Redis during the measured rounds: ${reserved} (every request made one).`
+      `Reservations made in Redis during the measured rounds: ${reserved} (every request made one).`,
+      '',
+      `The admission alone (this process, ${ADMISSIONS} sequential admit + settle, 3 alternating rounds, median):`,
+      '',
+      '| governor | p50 µs | p99 µs |',
+      '|---|---|---|',
+      `| alone | ${us('alone', 'p50').toFixed(1)} | ${us('alone', 'p99').toFixed(1)} |`,
+      `| sharing its budget in Redis | ${us('shared', 'p50').toFixed(1)} | ${us('shared', 'p99').toFixed(1)} |`,
+      `| **added** | **${(us('shared', 'p50') - us('alone', 'p50')).toFixed(1)}** | **${(us('shared', 'p99') - us('alone', 'p99')).toFixed(1)}** |`
     ].join('\n')
   } finally {
     stopAll()

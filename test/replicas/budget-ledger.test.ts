@@ -21,8 +21,16 @@ function ledger (t: TestContext, server: RedisServer, overrides: Partial<SharedB
   const redis = connectRedis(settings)
   redis.on('error', () => {})
   const budget = new SharedBudget({
-    redis, keyPrefix: 'test:', replicaId: `r${Math.random()}`, apiKey: 'key-1', windowMs: 60_000, marginMs: 100,
-    safetyPercent: 0, fallbackPercent: 0, presenceIntervalMs: 200, ...overrides
+    redis,
+    keyPrefix: 'test:',
+    replicaId: `r${Math.random()}`,
+    apiKey: 'key-1',
+    windowMs: 60_000,
+    marginMs: 100,
+    safetyPercent: 0,
+    fallbackPercent: 0,
+    presenceIntervalMs: 200,
+    ...overrides
   })
   t.teardown(async () => { await budget.close(); redis.disconnect() })
   return budget

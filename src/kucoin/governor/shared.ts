@@ -86,5 +86,4 @@ export class FallbackShare {
     if (!this.active || remaining === undefined || this.generation !== budget.generation) return
     this.allowance = Math.min(this.allowance, Math.floor(share * remaining))
   }
-
 }
