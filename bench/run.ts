@@ -8,6 +8,7 @@ import { fanoutBench } from './fanout.js'
 import { governorBench } from './governor.js'
 import { graphqlBench } from './graphql.js'
 import { restProxyBench } from './rest-proxy.js'
+import { replicaBudgetBench } from './replica-budget.js'
 import { restStaticBench } from './rest-static.js'
 
 const benches: Record<string, () => Promise<string>> = {
@@ -16,7 +17,8 @@ const benches: Record<string, () => Promise<string>> = {
   fanout: fanoutBench,
   graphql: graphqlBench,
   books: booksBench,
-  governor: governorBench
+  governor: governorBench,
+  'replica-budget': replicaBudgetBench
 }
 
 execSync('npm run --silent build', { stdio: 'inherit' })

@@ -15,7 +15,8 @@ import { installBoundary } from './http/boundary.js'
 import { clientErrorHandler } from './http/client-errors.js'
 import { connectionLimits, guardConnections } from './http/connections.js'
 import { logRequests, loggerOptions, scrubberFor, type Scrub } from './logging.js'
-import { Metrics, governorSeries } from './metrics.js'
+import { Metrics, governorSeries, sharedBudgetSeries } from './metrics.js'
+import { sharedBudget } from './replicas/budget-app.js'
 import { installGracefulClose } from './shutdown.js'
 import { reportUpstreams } from './startup-report.js'
 import graphqlPlugin from './graphql/graphql-plugin.js'
@@ -96,6 +97,8 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   app.decorate('metrics', metrics)
   client.observer = event => { metrics.upstream(event) }
   governorSeries(metrics, client.governor, client.shared)
+  const budget = sharedBudget(config, client.governor, app)
+  if (budget !== undefined) sharedBudgetSeries(metrics, client.governor, budget, config.replicas.replicaId)
   const books = createBooks(config, client, feeds, metrics)
   app.decorate('books', books)
   countRequests(app, metrics)

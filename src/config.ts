@@ -130,6 +130,15 @@ export interface Config {
     keyPrefix: string
     /** This replica's name in Redis (leases, metrics); unique per process by default. */
     replicaId: string
+    /** The KuCoin budget the replicas share (src/replicas/budget.ts). */
+    budget: {
+      /** Percent of every pool never reserved, against weight KuCoin counts that the replicas did not. */
+      safetyPercent: number
+      /** Percent of a pool one replica spends alone while Redis is unavailable; 0 = 1 / the replicas last seen alive. */
+      fallbackPercent: number
+      /** How often a replica announces itself; it counts as gone after three intervals without. */
+      presenceIntervalMs: number
+    }
   }
 }
 
@@ -348,7 +357,16 @@ function readReplicas (r: Reader): Config['replicas'] {
     redisUrl,
     commandTimeoutMs: r.int('KGW_REDIS_COMMAND_TIMEOUT_MS', 100, 5, 60_000),
     keyPrefix,
-    replicaId
+    replicaId,
+    budget: readSharedBudget(r)
+  }
+}
+
+function readSharedBudget (r: Reader): Config['replicas']['budget'] {
+  return {
+    safetyPercent: r.int('KGW_REDIS_BUDGET_SAFETY_PERCENT', 5, 0, 50),
+    fallbackPercent: r.int('KGW_REDIS_BUDGET_FALLBACK_PERCENT', 0, 0, 100),
+    presenceIntervalMs: r.int('KGW_REDIS_PRESENCE_INTERVAL_MS', 1000, 100, 60_000)
   }
 }
 

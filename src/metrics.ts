@@ -11,6 +11,7 @@ import type { Catalog, Market } from './kucoin/catalog.js'
 import type { UpstreamEvent } from './kucoin/client.js'
 import type { ServerClock } from './kucoin/clock.js'
 import type { Governor } from './kucoin/governor/governor.js'
+import type { SharedBudget } from './replicas/budget.js'
 import type { SharedGets } from './kucoin/shared-gets.js'
 import { codeTable } from './kucoin/errors.js'
 import { findEndpoint } from './policy.js'
@@ -283,7 +284,7 @@ export function governorSeries (metrics: Metrics, governor: Governor, shared: Sh
   setCollect(depth, () => { for (const p of governor.stats()) depth.set({ pool: p.pool }, p.queued) })
   setCollect(remaining, () => { for (const p of governor.stats()) remaining.set({ pool: p.pool }, p.remaining) })
   const wait = new Histogram({ name: 'kgw_ratelimit_wait_seconds', help: 'Time KuCoin calls waited for rate-limit budget before going, by pool and priority (calls that went at once are not counted)', labelNames: ['pool', 'priority'] as const, buckets: WAIT_BUCKETS, registers })
-  const rejected = new Counter({ name: 'kgw_ratelimit_rejections_total', help: 'KuCoin calls refused locally with a 429 before KuCoin was asked, by pool, priority and reason (queue-full, caller-queue-full, deadline, wait-too-long)', labelNames: ['pool', 'priority', 'reason'] as const, registers })
+  const rejected = new Counter({ name: 'kgw_ratelimit_rejections_total', help: 'KuCoin calls refused locally with a 429 before KuCoin was asked, by pool, priority and reason (queue-full, caller-queue-full, deadline, wait-too-long, shared-spent: the replicas\' shared budget)', labelNames: ['pool', 'priority', 'reason'] as const, registers })
   governor.events = {
     waited: (pool, priority, seconds) => { wait.observe({ pool, priority }, seconds) },
     rejected: (pool, priority, reason) => { rejected.inc({ pool, priority, reason }) }
@@ -294,6 +295,31 @@ export function governorSeries (metrics: Metrics, governor: Governor, shared: Sh
   setCollect(aborted, () => mirror(aborted, [[{}, shared.stats.aborted]]))
   const bytes = new Gauge({ name: 'kgw_upstream_cache_bytes', help: 'Bytes held by the micro-cache of public KuCoin answers (KGW_CACHE_MAX_BYTES bounds it)', registers })
   setCollect(bytes, () => { bytes.set(shared.cachedBytes) })
+}
+
+/**
+ * Replica mode's shared KuCoin budget (src/replicas/budget.ts): every
+ * reservation by result — admitted or refused by Redis, `fallback` (Redis
+ * unavailable, spent from this replica's local share) or `fallback-refused`
+ * (that share spent too) — and whether the fallback is active now. The
+ * `replica` label is KGW_REPLICA_ID, so series from all replicas can be summed.
+ */
+export function sharedBudgetSeries (metrics: Metrics, governor: Governor, budget: SharedBudget, replica: string): void {
+  const registers = [metrics.registry]
+  const reservations = new Counter({ name: 'kgw_replica_budget_reservations_total', help: 'Reservations of KuCoin weight in the budget the replicas share, by pool and result (admitted, refused, fallback, fallback-refused)', labelNames: ['replica', 'pool', 'result'] as const, registers })
+  const previous = governor.events.shared
+  governor.events.shared = (pool, result) => {
+    reservations.inc({ replica, pool, result })
+    previous?.(pool, result)
+  }
+  const fallback = new Gauge({ name: 'kgw_replica_budget_fallback', help: '1 while Redis is unavailable and this replica spends only its local share of each pool, else 0', labelNames: ['replica'] as const, registers })
+  setCollect(fallback, () => { fallback.set({ replica }, budget.stats.fallback ? 1 : 0) })
+  const replicas = new Gauge({ name: 'kgw_replica_budget_peers', help: 'Replicas seen alive in Redis (this one included); the fallback share divides each pool among them', labelNames: ['replica'] as const, registers })
+  setCollect(replicas, () => { replicas.set({ replica }, budget.stats.replicas) })
+  const slowest = new Gauge({ name: 'kgw_replica_budget_slowest_failure_seconds', help: 'The longest a failed shared-budget check took (KGW_REDIS_COMMAND_TIMEOUT_MS bounds it)', labelNames: ['replica'] as const, registers })
+  setCollect(slowest, () => { slowest.set({ replica }, budget.stats.slowestFailureMs / 1000) })
+  const syncFailures = new Counter({ name: 'kgw_replica_budget_sync_failures_total', help: 'KuCoin rate-limit headers that could not be written to the shared budget (Redis unavailable)', labelNames: ['replica'] as const, registers })
+  setCollect(syncFailures, () => mirror(syncFailures, [[{ replica }, budget.stats.syncFailures]]))
 }
 
 /** What src/graphql/hub-stream.ts's StreamStats counts, as far as metrics read it. */

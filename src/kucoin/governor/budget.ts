@@ -44,6 +44,10 @@ export class PoolBudget {
   resetAt: number | undefined
   /** Weight sent and not yet answered: KuCoin may not have counted it when it reports `remaining`. */
   inFlight = 0
+  /** Counts windows: a new one begins when the last ends or KuCoin reports a newer one. */
+  generation = 0
+  /** Whether KuCoin's headers have spoken about the current window (its count and reset are then KuCoin's). */
+  synced = false
 
   constructor (private readonly options: BudgetOptions) {
     this.limit = options.limit
@@ -55,6 +59,8 @@ export class PoolBudget {
     if (this.resetAt !== undefined && now >= this.resetAt + this.options.marginMs) {
       this.remaining = this.limit
       this.resetAt = undefined
+      this.synced = false
+      this.generation++
     }
     return this.remaining
   }
@@ -69,6 +75,12 @@ export class PoolBudget {
     if (this.resetAt === undefined) this.resetAt = now + this.options.windowMs
     this.remaining -= weight
     this.inFlight += weight
+  }
+
+  /** A call taken in window `generation` will not be sent after all: its weight is back, if that window still runs. */
+  refund (weight: number, generation: number): void {
+    this.inFlight = Math.max(0, this.inFlight - weight)
+    if (generation === this.generation) this.remaining = Math.min(this.limit, this.remaining + weight)
   }
 
   /** A call has been answered (or failed): its weight is no longer in flight. */
@@ -87,11 +99,13 @@ export class PoolBudget {
     this.available(now)
     const theirs = now + h.resetMs
     const newer = this.resetAt === undefined || theirs > this.resetAt + this.options.windowMs / 2
+    if (newer && this.resetAt !== undefined) this.generation++
     this.remaining = newer
       ? Math.max(0, h.remaining - this.inFlight)
       : Math.min(this.remaining, h.remaining)
     this.remaining = Math.min(this.remaining, this.limit)
     this.resetAt = theirs
+    this.synced = true
   }
 
   /** KuCoin answered 429: nothing more until its reset (or a whole window when it did not say). */

@@ -4,13 +4,18 @@
 // the window refills or its deadline passes, and then gets a local 429 with
 // Retry-After, so KuCoin is never asked to refuse. The pure parts are
 // budget.ts (the count) and fair-queue.ts (who goes next); this file holds
-// the timers and promises.
+// the timers and promises. In replica mode a call admitted here must also be
+// admitted by the budget the replicas share (shared.ts; Redis behind it).
 import { GatewayError } from '../../errors.js'
 import type { CallSignal } from '../../light-abort.js'
 import type { Market } from '../catalog.js'
-import { PoolBudget, rateHeaders } from './budget.js'
+import { PoolBudget, rateHeaders, type RateHeaders } from './budget.js'
 import { FairQueue, PRIORITIES, type Priority, type Refusal, type Waiter } from './fair-queue.js'
 import { DEFAULT_QUOTA } from './quotas.js'
+import { FallbackShare, type SharedLedger, type SharedVerdict } from './shared.js'
+
+/** Wait past KuCoin's reset before a window refills, unless told otherwise. */
+export const DEFAULT_MARGIN_MS = 100
 
 export interface GovernorOptions {
   /** Quota per pool per window (VIP table plus overrides). */
@@ -38,12 +43,16 @@ export interface Ticket {
   guessed?: boolean
 }
 
-export type Rejection = Refusal | 'deadline' | 'wait-too-long'
+export type Rejection = Refusal | 'deadline' | 'wait-too-long' | 'shared-spent'
+
+/** How the shared budget answered a call this replica had admitted: `fallback` is the local share, Redis being unavailable. */
+export type SharedResult = 'admitted' | 'refused' | 'fallback' | 'fallback-refused'
 
 /** What the governor reports, for metrics. Must not throw. */
 export interface GovernorEvents {
   waited?: (pool: string, priority: Priority, seconds: number) => void
   rejected?: (pool: string, priority: Priority, reason: Rejection) => void
+  shared?: (pool: string, result: SharedResult) => void
 }
 
 interface Pending extends Waiter {
@@ -59,6 +68,8 @@ interface Pool {
   budget: PoolBudget
   queue: FairQueue<Pending>
   timer: NodeJS.Timeout | undefined
+  /** What this replica spends alone while the shared budget is unreachable. */
+  fallback: FallbackShare
 }
 
 /** Thrown to a waiter whose own caller went away; nobody reads it. */
@@ -70,6 +81,11 @@ export class CallerGone extends GatewayError {
 
 export class Governor {
   events: GovernorEvents = {}
+  /** Replica mode: the budget shared with the other replicas; undefined alone. */
+  private shared: SharedLedger | undefined
+  /** Calls waiting for the shared budget to refill (cleared on close). */
+  private readonly sleepers = new Set<() => void>()
+  private closed = false
   private readonly pools = new Map<string, Pool>()
   private readonly now: () => number
   /** Weight a class must leave in the pool, as a share of the limit. */
@@ -81,8 +97,21 @@ export class Governor {
     this.reserve = { cancel: 0, place: r / 2, 'private-read': r, 'public-read': r }
   }
 
+  /** Replica mode: every call admitted locally is then reserved in `ledger` too. */
+  useShared (ledger: SharedLedger): void {
+    this.shared = ledger
+  }
+
   /** Resolves when the call may go; rejects with a local 429 (or CallerGone when `signal` aborts first). */
   admit (ticket: Ticket, signal?: CallSignal): Promise<void> {
+    const local = this.admitLocal(ticket, signal)
+    const shared = this.shared
+    if (shared === undefined) return local
+    return local.then(async () => { await this.admitShared(shared, ticket, signal) })
+  }
+
+  /** This replica's own count and fair queue: alone, the whole admission; in replica mode, KuCoin's headers as a hard stop. */
+  private admitLocal (ticket: Ticket, signal?: CallSignal): Promise<void> {
     if (signal?.aborted === true) return Promise.reject(new CallerGone(ticket.market))
     const pool = this.pool(ticket.pool)
     const now = this.now()
@@ -129,8 +158,10 @@ export class Governor {
     const now = this.now()
     pool.budget.settle(ticket.weight)
     if (ticket.guessed !== true) {
-      if (outcome.status === 429) pool.budget.pause(outcome.retryAfterMs ?? rateHeaders(outcome.headers).resetMs, now)
-      else pool.budget.sync(rateHeaders(outcome.headers), now)
+      const headers = rateHeaders(outcome.headers)
+      if (outcome.status === 429) pool.budget.pause(outcome.retryAfterMs ?? headers.resetMs, now)
+      else pool.budget.sync(headers, now)
+      if (this.shared !== undefined) this.syncShared(this.shared, pool, ticket.pool, outcome.status === 429 ? { ...headers, remaining: 0, resetMs: outcome.retryAfterMs ?? headers.resetMs ?? this.options.windowMs } : headers)
     }
     this.drain(pool)
   }
@@ -144,12 +175,15 @@ export class Governor {
   forget (): void {
     for (const [name, pool] of this.pools) {
       pool.budget = this.newBudget(name)
+      pool.fallback = new FallbackShare()
       this.drain(pool)
     }
   }
 
   close (): void {
+    this.closed = true
     for (const pool of this.pools.values()) clearTimeout(pool.timer)
+    for (const wake of this.sleepers) wake()
   }
 
   private pool (name: string): Pool {
@@ -158,7 +192,8 @@ export class Governor {
       pool = {
         budget: this.newBudget(name),
         queue: new FairQueue({ maxSize: this.options.maxQueue, maxPerCaller: this.options.maxQueuePerCaller }),
-        timer: undefined
+        timer: undefined,
+        fallback: new FallbackShare()
       }
       this.pools.set(name, pool)
     }
@@ -166,7 +201,7 @@ export class Governor {
   }
 
   private newBudget (pool: string): PoolBudget {
-    return new PoolBudget({ limit: this.options.quotas[pool] ?? DEFAULT_QUOTA, windowMs: this.options.windowMs, marginMs: this.options.marginMs ?? 100 })
+    return new PoolBudget({ limit: this.options.quotas[pool] ?? DEFAULT_QUOTA, windowMs: this.options.windowMs, marginMs: this.options.marginMs ?? DEFAULT_MARGIN_MS })
   }
 
   private fits (pool: Pool, ticket: Ticket, now: number): boolean {
@@ -220,9 +255,99 @@ export class Governor {
     pending.unlisten()
   }
 
-  private refuse (pool: Pool, ticket: Ticket, reason: Rejection, now: number): GatewayError {
+  /**
+   * Replica mode, after the local admission: the shared budget must admit the call too. Refused
+   * there, the local take is given back and the call waits for the shared window's refill (if that
+   * comes within its wait allowance) and is admitted again from the start; otherwise a local 429.
+   * Redis unavailable: the call spends this replica's fallback share instead.
+   */
+  private async admitShared (shared: SharedLedger, ticket: Ticket, signal: CallSignal | undefined): Promise<void> {
+    const deadline = this.now() + this.options.maxWaitMs
+    for (;;) {
+      const pool = this.pool(ticket.pool)
+      const generation = pool.budget.generation
+      const verdict = await this.reserveShared(shared, pool, ticket)
+      const waitMs = this.sharedWait(shared, pool, ticket, verdict)
+      if (waitMs === 0) return
+      pool.budget.refund(ticket.weight, generation)
+      this.drain(pool)
+      const now = this.now()
+      if (now + waitMs > deadline) throw this.refuse(pool, ticket, 'shared-spent', now, waitMs)
+      await this.sleep(waitMs, ticket, signal)
+      await this.admitLocal(ticket, signal)
+    }
+  }
+
+  /** 0 when the call may go; otherwise how long until the budget that refused it refills. */
+  private sharedWait (shared: SharedLedger, pool: Pool, ticket: Ticket, verdict: SharedVerdict): number {
+    let result: SharedResult
+    let waitMs = 0
+    if (verdict.kind === 'admitted') {
+      pool.fallback.shared(verdict.remaining, this.now() + verdict.refillMs)
+      result = 'admitted'
+    } else if (verdict.kind === 'refused') {
+      pool.fallback.shared(verdict.remaining, this.now() + verdict.retryAfterMs)
+      result = 'refused'
+      waitMs = Math.max(1, verdict.retryAfterMs)
+    } else if (pool.fallback.take(pool.budget, ticket.weight, shared.fallbackShare(), this.now(), this.options.marginMs ?? DEFAULT_MARGIN_MS)) {
+      result = 'fallback'
+    } else {
+      result = 'fallback-refused'
+      waitMs = Math.max(1, pool.budget.msUntilRefill(this.now()))
+    }
+    this.events.shared?.(ticket.pool, result)
+    return waitMs
+  }
+
+  private async reserveShared (shared: SharedLedger, pool: Pool, ticket: Ticket): Promise<SharedVerdict> {
+    const { budget } = pool
+    // What KuCoin's headers told this replica (its own takes since included, this call's not): seeds a Redis that lost its count.
+    const known = budget.synced && budget.resetAt !== undefined
+    const knownResetInMs = known ? Math.max(0, budget.resetAt! - this.now()) : 0
+    return await shared.reserve({
+      pool: ticket.pool,
+      weight: ticket.weight,
+      limit: budget.limit,
+      keep: Math.ceil(this.reserve[ticket.priority] * budget.limit),
+      knownUsed: knownResetInMs > 0 ? Math.max(0, budget.limit - budget.remaining - ticket.weight) : 0,
+      knownResetInMs
+    })
+  }
+
+  private syncShared (shared: SharedLedger, pool: Pool, name: string, headers: RateHeaders): void {
+    pool.fallback.sync(pool.budget, headers.remaining, shared.fallbackShare())
+    if (headers.remaining === undefined || headers.resetMs === undefined) return
+    shared.sync({ pool: name, limit: headers.limit ?? pool.budget.limit, remaining: headers.remaining, resetMs: headers.resetMs, inFlight: pool.budget.inFlight })
+  }
+
+  /** Waits for the shared budget's refill; the caller going (or the governor closing) ends the wait with CallerGone. */
+  private async sleep (ms: number, ticket: Ticket, signal: CallSignal | undefined): Promise<void> {
+    if (signal?.aborted === true) throw new CallerGone(ticket.market)
+    await new Promise<void>((resolve, reject) => {
+      const wake = (): void => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', wake)
+        this.sleepers.delete(wake)
+        if (signal?.aborted === true || this.closed) reject(new CallerGone(ticket.market))
+        else resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      signal?.addEventListener('abort', wake, { once: true })
+      this.sleepers.add(wake)
+    })
+  }
+
+  private refuse (pool: Pool, ticket: Ticket, reason: Rejection, now: number, sharedWaitMs?: number): GatewayError {
     this.events.rejected?.(ticket.pool, ticket.priority, reason)
-    const retryAfterMs = Math.max(1, pool.budget.msUntilRefill(now))
+    const retryAfterMs = sharedWaitMs ?? Math.max(1, pool.budget.msUntilRefill(now))
+    if (reason === 'shared-spent') {
+      return new GatewayError('rate-limited', {
+        market: ticket.market,
+        code: 'KGW_RATE_LIMITED',
+        detail: `the budget for KuCoin's ${ticket.pool} pool that the gateway's replicas share is spent and refills in ${Math.ceil(retryAfterMs)} ms, past the ${this.options.maxWaitMs} ms wait allowed; KuCoin was not asked`,
+        retryAfterMs
+      })
+    }
     const why = {
       'queue-full': 'its queue is full',
       'caller-queue-full': `caller ${ticket.caller} already has ${this.options.maxQueuePerCaller} calls waiting`,

@@ -1,0 +1,145 @@
+// Replica mode's shared KuCoin budget: the governor's reservations, made
+// atomically in Redis (budget-scripts.ts) so N replicas spend one account's
+// budget exactly once. Redis slow or down never holds a call longer than the
+// command timeout: the check answers `unavailable`, the governor spends this
+// replica's fallback share, and Redis is left alone for a short probe interval
+// before it is asked again. Replicas announce themselves in a TTL'd set, so
+// the fallback share can be the quota divided among the replicas last seen.
+import { createHash } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import type { SharedLedger, SharedReservation, SharedSync, SharedVerdict } from '../kucoin/governor/shared.js'
+import { PRESENCE, RESERVE, SYNC } from './budget-scripts.js'
+
+export interface SharedBudgetOptions {
+  redis: Redis
+  keyPrefix: string
+  replicaId: string
+  /** The KuCoin API key (or undefined: public calls only); only a hash of it names the keys. */
+  apiKey: string | undefined
+  windowMs: number
+  /** Wait past a window's end before it refills (KuCoin starts its window when our first call arrives). */
+  marginMs: number
+  /** Percent of every pool never reserved, against weight KuCoin counts that the replicas did not. */
+  safetyPercent: number
+  /** Percent of a pool one replica spends alone while Redis is unavailable; 0 = 1 / the replicas last seen alive. */
+  fallbackPercent: number
+  /** How often a replica renews its presence; it counts as gone after three of these. */
+  presenceIntervalMs: number
+}
+
+export interface SharedBudgetStats {
+  admitted: number
+  refused: number
+  unavailable: number
+  /** Syncs from KuCoin's headers that did not reach Redis. */
+  syncFailures: number
+  /** The longest a failed check took, in ms (the command timeout bounds it). */
+  slowestFailureMs: number
+  /** Whether the last check found Redis unavailable (the governor spends the fallback share). */
+  fallback: boolean
+  /** Replicas that announced themselves within their TTL, this one included; 0 before Redis was reached. */
+  replicas: number
+}
+
+type Reply = [admitted: number, remaining: number, msToRefill: number]
+
+interface BudgetCommands {
+  kgwBudgetReserve: (key: string, ...args: number[]) => Promise<Reply>
+  kgwBudgetSync: (key: string, ...args: number[]) => Promise<number>
+  kgwBudgetPresence: (key: string, id: string, ttlMs: number) => Promise<number>
+}
+
+/** A stable, non-secret name for the account: KuCoin counts private pools per API key. */
+export function accountName (apiKey: string | undefined): string {
+  return apiKey === undefined ? 'public' : createHash('sha256').update(apiKey).digest('hex').slice(0, 16)
+}
+
+export class SharedBudget implements SharedLedger {
+  readonly stats: SharedBudgetStats = { admitted: 0, refused: 0, unavailable: 0, syncFailures: 0, slowestFailureMs: 0, fallback: false, replicas: 0 }
+  private readonly commands: BudgetCommands
+  private readonly prefix: string
+  /** Until then Redis is not asked: it just failed a check. */
+  private downUntil = 0
+  private readonly probeMs: number
+  private heartbeat: NodeJS.Timeout | undefined
+
+  constructor (private readonly options: SharedBudgetOptions) {
+    const { redis } = options
+    redis.defineCommand('kgwBudgetReserve', { numberOfKeys: 1, lua: RESERVE })
+    redis.defineCommand('kgwBudgetSync', { numberOfKeys: 1, lua: SYNC })
+    redis.defineCommand('kgwBudgetPresence', { numberOfKeys: 1, lua: PRESENCE })
+    this.commands = redis as unknown as BudgetCommands
+    this.prefix = `${options.keyPrefix}budget:${accountName(options.apiKey)}:`
+    // Probed again well within a window, so shared counting resumes within one window of Redis's return.
+    this.probeMs = Math.max(50, Math.min(1000, options.windowMs / 4))
+  }
+
+  /** Announces this replica now and every presenceIntervalMs. */
+  start (): void {
+    const beat = (): void => { this.announce(this.options.presenceIntervalMs * 3) }
+    beat()
+    this.heartbeat = setInterval(beat, this.options.presenceIntervalMs)
+    this.heartbeat.unref()
+  }
+
+  /** Stops announcing and leaves the set (best effort: a stopped replica also simply expires). */
+  async close (): Promise<void> {
+    clearInterval(this.heartbeat)
+    if (this.options.redis.status === 'ready') await this.presence(0).catch(() => {})
+  }
+
+  key (pool: string): string {
+    return this.prefix + pool
+  }
+
+  async reserve (r: SharedReservation): Promise<SharedVerdict> {
+    const started = performance.now()
+    if (started < this.downUntil || this.options.redis.status !== 'ready') return this.unavailable(started, false)
+    const safety = Math.ceil(r.limit * this.options.safetyPercent / 100)
+    try {
+      const [admitted, remaining, msToRefill] = await this.commands.kgwBudgetReserve(this.key(r.pool),
+        r.limit, r.weight, this.options.windowMs, this.options.marginMs, r.keep + safety, r.knownUsed, Math.round(r.knownResetInMs))
+      this.stats.fallback = false
+      if (admitted === 1) {
+        this.stats.admitted++
+        return { kind: 'admitted', remaining, refillMs: msToRefill }
+      }
+      this.stats.refused++
+      return { kind: 'refused', remaining, retryAfterMs: Math.max(1, msToRefill) }
+    } catch {
+      return this.unavailable(started, true)
+    }
+  }
+
+  sync (s: SharedSync): void {
+    if (performance.now() < this.downUntil || this.options.redis.status !== 'ready') return
+    this.commands.kgwBudgetSync(this.key(s.pool), s.limit, s.remaining, Math.round(s.resetMs), this.options.windowMs, this.options.marginMs, s.inFlight)
+      .catch(() => { this.stats.syncFailures++ })
+  }
+
+  fallbackShare (): number {
+    if (this.options.fallbackPercent > 0) return this.options.fallbackPercent / 100
+    // Never seen Redis: assume at least one other replica rather than spend the whole pool alone.
+    return 1 / Math.max(2, this.stats.replicas)
+  }
+
+  private unavailable (started: number, failed: boolean): SharedVerdict {
+    const now = performance.now()
+    if (failed) {
+      this.downUntil = now + this.probeMs
+      this.stats.slowestFailureMs = Math.max(this.stats.slowestFailureMs, now - started)
+    }
+    this.stats.unavailable++
+    this.stats.fallback = true
+    return { kind: 'unavailable' }
+  }
+
+  private announce (ttlMs: number): void {
+    if (this.options.redis.status !== 'ready') return
+    this.presence(ttlMs).then(alive => { this.stats.replicas = alive }, () => {})
+  }
+
+  private async presence (ttlMs: number): Promise<number> {
+    return await this.commands.kgwBudgetPresence(`${this.options.keyPrefix}budget:replicas`, this.options.replicaId, ttlMs)
+  }
+}
