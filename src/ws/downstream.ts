@@ -202,6 +202,11 @@ class Session {
    * frame instead and, as at KuCoin, the frame then subscribes nothing.
    */
   private subscribe (frame: Extract<ClientFrame, { topic: string }>, topics: string[]): void {
+    // Offsets are per topic: a resume names one.
+    if (frame.since !== undefined && topics.length !== 1) {
+      this.socket.send(errorFrame(frame.id, WS_ERROR.invalidTopic, 'since resumes one topic at a time'))
+      return
+    }
     const adding = topics.filter(t => !this.topics.has(t))
     if (this.topics.size + adding.length > this.limits.maxTopicsPerClient) {
       this.socket.send(errorFrame(frame.id, WS_ERROR.limitExceeded, `exceed max subscription count limitation of ${this.limits.maxTopicsPerClient} per session`))
@@ -219,7 +224,7 @@ class Session {
       this.topics.delete(refusal.topic) // the hub has dropped it already
       this.feed.hub.unsubscribe(this.client, rollback)
       this.socket.send(errorFrame(frame.id, refusal.code, refusal.message))
-    })
+    }, frame.since !== undefined || frame.resumable === true ? { since: frame.since, epoch: frame.epoch } : undefined)
   }
 
   /** A gateway topic: same topic-count limit; the provider decides when (and whether) to ack. */
