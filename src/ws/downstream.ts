@@ -68,6 +68,25 @@ export class FrameCache {
 }
 
 /**
+ * Sockets written to in this turn of the event loop, corked: one upstream
+ * read (several KuCoin frames) or one books delta reaching a client as
+ * several frames costs it one write syscall, not one per frame. Uncorked
+ * together once the turn's synchronous work is done.
+ */
+const corked: Writable[] = []
+
+function uncorkAll (): void {
+  for (const raw of corked) raw.uncork()
+  corked.length = 0
+}
+
+function corkForThisTurn (raw: Writable): void {
+  if (raw.writableCorked > 0) return
+  raw.cork()
+  if (corked.push(raw) === 1) process.nextTick(uncorkAll)
+}
+
+/**
  * Adapts a ws socket to the hub: the upstream bytes as they came, as text frames.
  * A class, so the hub's per-client calls stay monomorphic on the send path.
  */
@@ -89,8 +108,12 @@ class SocketClient implements HubClient {
 
   send (frame: Buffer): void {
     if (this.socket.readyState !== OPEN) return // closing: ws would drop it too
-    if (this.raw !== undefined) this.raw.write(this.frames.frame(frame))
-    else this.socket.send(frame, TEXT)
+    if (this.raw !== undefined) {
+      corkForThisTurn(this.raw)
+      this.raw.write(this.frames.frame(frame))
+    } else {
+      this.socket.send(frame, TEXT)
+    }
   }
 
   /** Set by the session: a topic KuCoin refused after the subscribe was acked. */
