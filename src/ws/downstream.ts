@@ -76,8 +76,8 @@ export class FrameCache {
 const corked: Writable[] = []
 
 function uncorkAll (): void {
-  for (const raw of corked) raw.uncork()
-  corked.length = 0
+  // Taken first: a socket corked while these are flushed goes on a new list, with its own uncork.
+  for (const raw of corked.splice(0)) raw.uncork()
 }
 
 function corkForThisTurn (raw: Writable): void {
