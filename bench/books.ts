@@ -8,7 +8,7 @@
 // handler, p50/p99 latency from the upstream send to the consumer applying it,
 // and gateway RSS per book. The simulator (publishing) and consumers share
 // this process; a snapshot fault gives every synthetic symbol the same start.
-//   BOOKS_SYMBOLS=50 BOOKS_RATE=100 BOOKS_CONSUMERS=200 BOOKS_PER_CONSUMER=5 BENCH_SECONDS=10
+//   BOOKS_SYMBOLS=50 BOOKS_RATE=100 BOOKS_CONSUMERS=200 BOOKS_PER_CONSUMER=5 BENCH_SECONDS=10 BOOKS_MODES=books,raw
 import WebSocket from 'ws'
 import { startSimulator } from '../src/simulator/index.js'
 import { sleep } from './lib/deliveries.js'
@@ -181,7 +181,9 @@ export async function booksBench (): Promise<string> {
   const pid = gateway.child.pid!
   const idleRss = (await procStat(pid)).rssKb
   const rows: string[] = []
-  for (const mode of ['books', 'raw'] as const) {
+  // BOOKS_MODES=books runs one mode (for a CPU profile of the books path alone).
+  const modes = (process.env.BOOKS_MODES ?? 'books,raw').split(',').filter((m): m is 'books' | 'raw' => m === 'books' || m === 'raw')
+  for (const mode of modes) {
     process.stderr.write(`  ${mode}: ${SYMBOLS} symbols × ${RATE} deltas/s, ${CONSUMERS} consumers × ${PER_CONSUMER} books ...\n`)
     rows.push(await runMode(mode, gateway.info.url!, sim, pid))
   }

@@ -167,7 +167,7 @@ function createFeeds (config: Config, client: KucoinClient, app: FastifyInstance
     maxConnections: upstreamWs.maxConnections,
     ackTimeoutMs: upstreamWs.ackTimeoutMs
   }
-  const hub = { lingerMs: ws.lingerMs, softLimitBytes: ws.softLimitBytes, hardLimitBytes: ws.hardLimitBytes }
+  const hub = { lingerMs: ws.lingerMs, softLimitBytes: ws.softLimitBytes, hardLimitBytes: ws.hardLimitBytes, history: { frames: ws.historyFrames, maxAgeMs: ws.historyMs } }
   const staleAfterMs = { periodic: ws.stalePeriodicMs, market: ws.staleMarketMs, none: 0 }
   // One budget for every upstream pool: KuCoin counts connections, and new connections a minute, per user.
   const budget = new UpstreamBudget(limits.maxConnections, limits.maxConnectsPerMinute)

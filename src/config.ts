@@ -87,6 +87,9 @@ export interface Config {
     /** Silence after which a live topic is announced stale, per class (src/kucoin/ws-topics.ts); 0 = never. */
     stalePeriodicMs: number
     staleMarketMs: number
+    /** Replay window per resumable relayed topic: frames, and their maximum age (src/ws/history.ts). */
+    historyFrames: number
+    historyMs: number
   }
   upstreamWs: {
     maxTopicsPerConnection: number
@@ -442,7 +445,9 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       // 7 days: a client that caches its URL (ccxt) keeps reconnecting with it; past it, it is told `token is expired` and fetches another.
       tokenTtlMs: r.int('KGW_WS_TOKEN_TTL_MS', 7 * 24 * 3_600_000, 1000, 365 * 24 * 3_600_000),
       stalePeriodicMs: r.int('KGW_WS_STALE_PERIODIC_MS', 15_000, 0, 86_400_000),
-      staleMarketMs: r.int('KGW_WS_STALE_MARKET_MS', 60_000, 0, 86_400_000)
+      staleMarketMs: r.int('KGW_WS_STALE_MARKET_MS', 60_000, 0, 86_400_000),
+      historyFrames: r.int('KGW_WS_HISTORY_FRAMES', 1000, 0, 1_000_000),
+      historyMs: r.int('KGW_WS_HISTORY_MS', 120_000, 1000, 86_400_000)
     },
     upstreamWs: {
       maxTopicsPerConnection: r.int('KGW_UPSTREAM_WS_MAX_TOPICS', 300, 1, 10_000),

@@ -171,6 +171,14 @@ export class Metrics {
       const gauge = new Gauge({ name: `kgw_ws_${key}`, help: `${help}, by market`, labelNames: ['market'] as const, registers: [this.registry] })
       setCollect(gauge, () => { for (const market of MARKETS) gauge.set({ market }, feeds[market].hub.stats()[key]) })
     }
+    const history = {
+      historyTopics: ['kgw_ws_history_topics', 'Topics holding a replay window (some client asked for resumable delivery)'],
+      historyFrames: ['kgw_ws_history_frames', 'Frames held in replay windows']
+    } as const
+    for (const [key, [name, help]] of Object.entries(history) as Array<[keyof typeof history, readonly [string, string]]>) {
+      const gauge = new Gauge({ name, help: `${help}, by market`, labelNames: ['market'] as const, registers: [this.registry] })
+      setCollect(gauge, () => { for (const market of MARKETS) gauge.set({ market }, feeds[market].hub.stats()[key]) })
+    }
     const counters = {
       received: ['kgw_ws_messages_received_total', 'Upstream message frames received'],
       delivered: ['kgw_ws_messages_delivered_total', 'Frames handed to downstream sockets'],

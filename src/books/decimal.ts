@@ -3,6 +3,8 @@
 // snapshots send JSON numbers (90631.2, or 1e-7 for tiny ones) while its
 // deltas send strings. Canonical: no exponent, no trailing zeros, no "-0".
 
+/** Already canonical (what KuCoin's spot deltas mostly send): taken as is, without splitting and trimming. */
+const CANONICAL = /^(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/
 const PLAIN = /^(\d+)(?:\.(\d*))?$/
 const EXPONENT = /^(\d+)(?:\.(\d*))?e([+-]?\d+)$/i
 
@@ -13,6 +15,7 @@ export function canonicalDecimal (value: unknown): string | undefined {
     if (!Number.isFinite(value) || value < 0) return undefined
     text = String(value)
   } else if (typeof value === 'string') {
+    if (CANONICAL.test(value)) return value
     text = value.trim()
   } else {
     return undefined

@@ -61,6 +61,23 @@ function levels (value: unknown, what: string): Level[] {
 
 interface Message { type?: unknown, topic?: unknown, subject?: unknown, data?: Record<string, unknown> }
 
+/** A spot delta's `changes.bids` or `.asks`: [price, size, sequence] rows (a loop: this runs for every delta). */
+function rows (value: unknown, what: 'bids' | 'asks'): Row[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) return bad(`${what} is not a list`)
+  const out: Row[] = new Array(value.length)
+  for (let i = 0; i < value.length; i++) {
+    const row: unknown = value[i]
+    if (!Array.isArray(row) || row.length < 3) return bad(`${what} row is not [price, size, sequence]`)
+    // Labels only on failure: no string is built per row.
+    const price = canonicalDecimal(row[0]) ?? decimal(row[0], `${what} price`)
+    const size = canonicalDecimal(row[1]) ?? decimal(row[1], `${what} size`)
+    const seq = typeof row[2] === 'number' && Number.isSafeInteger(row[2]) && row[2] >= 0 ? row[2] : sequence(row[2], `${what} sequence`)
+    out[i] = [price, size, seq]
+  }
+  return out
+}
+
 /** A spot `trade.l2update` or a futures `level2` message's data as a Delta; undefined for other subjects. */
 export function parseDelta (market: Market, message: Message): Delta | undefined {
   const data = message.data
@@ -68,14 +85,6 @@ export function parseDelta (market: Market, message: Message): Delta | undefined
   if (market === 'spot') {
     if (message.subject !== 'trade.l2update') return undefined
     const changes = (data.changes ?? {}) as Record<string, unknown>
-    const rows = (value: unknown, what: string): Row[] => {
-      if (value === undefined) return []
-      if (!Array.isArray(value)) return bad(`${what} is not a list`)
-      return value.map((row: unknown) => {
-        if (!Array.isArray(row) || row.length < 3) return bad(`${what} row is not [price, size, sequence]`)
-        return [decimal(row[0], `${what} price`), decimal(row[1], `${what} size`), sequence(row[2], `${what} sequence`)]
-      })
-    }
     const start = sequence(data.sequenceStart, 'sequenceStart')
     const end = sequence(data.sequenceEnd, 'sequenceEnd')
     if (end < start) bad(`sequenceEnd ${end} before sequenceStart ${start}`)

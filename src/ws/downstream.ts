@@ -68,6 +68,25 @@ export class FrameCache {
 }
 
 /**
+ * Sockets written to in this turn of the event loop, corked: one upstream
+ * read (several KuCoin frames) or one books delta reaching a client as
+ * several frames costs it one write syscall, not one per frame. Uncorked
+ * together once the turn's synchronous work is done.
+ */
+const corked: Writable[] = []
+
+function uncorkAll (): void {
+  // Taken first: a socket corked while these are flushed goes on a new list, with its own uncork.
+  for (const raw of corked.splice(0)) raw.uncork()
+}
+
+function corkForThisTurn (raw: Writable): void {
+  if (raw.writableCorked > 0) return
+  raw.cork()
+  if (corked.push(raw) === 1) process.nextTick(uncorkAll)
+}
+
+/**
  * Adapts a ws socket to the hub: the upstream bytes as they came, as text frames.
  * A class, so the hub's per-client calls stay monomorphic on the send path.
  */
@@ -89,8 +108,12 @@ class SocketClient implements HubClient {
 
   send (frame: Buffer): void {
     if (this.socket.readyState !== OPEN) return // closing: ws would drop it too
-    if (this.raw !== undefined) this.raw.write(this.frames.frame(frame))
-    else this.socket.send(frame, TEXT)
+    if (this.raw !== undefined) {
+      corkForThisTurn(this.raw)
+      this.raw.write(this.frames.frame(frame))
+    } else {
+      this.socket.send(frame, TEXT)
+    }
   }
 
   /** Set by the session: a topic KuCoin refused after the subscribe was acked. */
@@ -202,6 +225,11 @@ class Session {
    * frame instead and, as at KuCoin, the frame then subscribes nothing.
    */
   private subscribe (frame: Extract<ClientFrame, { topic: string }>, topics: string[]): void {
+    // Offsets are per topic: a resume names one.
+    if (frame.since !== undefined && topics.length !== 1) {
+      this.socket.send(errorFrame(frame.id, WS_ERROR.invalidTopic, 'since resumes one topic at a time'))
+      return
+    }
     const adding = topics.filter(t => !this.topics.has(t))
     if (this.topics.size + adding.length > this.limits.maxTopicsPerClient) {
       this.socket.send(errorFrame(frame.id, WS_ERROR.limitExceeded, `exceed max subscription count limitation of ${this.limits.maxTopicsPerClient} per session`))
@@ -219,7 +247,7 @@ class Session {
       this.topics.delete(refusal.topic) // the hub has dropped it already
       this.feed.hub.unsubscribe(this.client, rollback)
       this.socket.send(errorFrame(frame.id, refusal.code, refusal.message))
-    })
+    }, frame.since !== undefined || frame.resumable === true ? { since: frame.since, epoch: frame.epoch } : undefined)
   }
 
   /** A gateway topic: same topic-count limit; the provider decides when (and whether) to ack. */

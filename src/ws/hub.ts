@@ -15,6 +15,12 @@
 // of a state topic (older ones are dropped, counted as conflated) and they are
 // sent once the socket drains; a delta topic keeps sending until the hard
 // limit, then the client is cut off, counted as a slow-consumer disconnect.
+//
+// Resumable delivery (history.ts): a topic some client subscribed to with
+// resume gets a replay window; its resumable clients get each frame with its
+// offset and epoch, and a resume gets what it missed before any live frame.
+// Topics nobody resumes hold nothing and pay one check per frame.
+import { TopicHistory, recoveryFrame, type HistoryLimits, type ResumeRequest } from './history.js'
 
 /** A downstream client as the hub sees it; downstream.ts adapts a WebSocket, graphql/hub-stream.ts a GraphQL stream. */
 export interface HubClient {
@@ -70,6 +76,8 @@ export interface HubOptions {
   timers?: Timers
   clock?: () => number
   freshness?: FreshnessOptions
+  /** Replay windows for resumable subscriptions; absent: a resume is never recovered. */
+  history?: HistoryLimits
 }
 
 export const SLOW_CONSUMER_CLOSE = 4008
@@ -111,6 +119,12 @@ interface TopicState {
   lastAt: number
   thresholdMs: number
   stale: boolean
+  /** The replay window, once some client asked for resumable delivery. */
+  history: TopicHistory | undefined
+  /** Resumable subscribers: true once live, false while their resume waits for the subscribe to complete (no live frame before the replay). */
+  resumers: Map<ClientState, boolean> | undefined
+  /** When the last resumer left; the window goes once nothing in it could serve a resume. */
+  resumersLeftAt: number
 }
 
 interface ClientState {
@@ -148,8 +162,17 @@ export class Hub {
    * that were lingering). `done` is called once every topic is live (at once
    * when they all are), or with the first refusal.
    */
-  subscribe (client: HubClient, topics: readonly string[], done?: SubscribeDone): void {
+  subscribe (client: HubClient, topics: readonly string[], done?: SubscribeDone, resume?: ResumeRequest): void {
     const state = this.stateOf(client)
+    // A resume of one topic is answered once the subscribe completes (right after the ack).
+    const replayed = resume?.since !== undefined && topics.length === 1 && !state.topics.has(topics[0]!) ? topics[0] : undefined
+    if (replayed !== undefined) {
+      const then = done
+      done = refusal => {
+        then?.(refusal)
+        if (refusal === undefined) this.replay(state, replayed, resume!)
+      }
+    }
     const request: Request | undefined = done ? { state, waiting: new Set(), done } : undefined
     const fresh: string[] = []
     for (const topic of topics) {
@@ -164,6 +187,10 @@ export class Hub {
       if (!state.topics.has(topic)) {
         state.topics.add(topic)
         record.clients.add(state)
+      }
+      if (resume !== undefined && record.resumers?.get(state) !== true) {
+        record.history ??= new TopicHistory(this.options.history ?? { frames: 0, maxAgeMs: 0 })
+        ;(record.resumers ??= new Map()).set(state, topic !== replayed)
       }
       if (request && !record.live) {
         request.waiting.add(topic)
@@ -238,7 +265,10 @@ export class Hub {
   down (topics: Iterable<string>): void {
     for (const topic of topics) {
       const record = this.byTopic.get(topic)
-      if (record) record.live = false
+      if (!record) continue
+      record.live = false
+      // KuCoin's frames in between are gone: offsets start a new epoch.
+      record.history?.reset()
     }
   }
 
@@ -284,6 +314,10 @@ export class Hub {
     const now = this.clock()
     const freshness = this.options.freshness
     for (const [topic, record] of this.byTopic) {
+      if (record.history !== undefined && record.resumers!.size === 0 && now - record.resumersLeftAt > (this.options.history?.maxAgeMs ?? 0)) {
+        record.history = undefined
+        record.resumers = undefined
+      }
       if (record.received !== record.seen) {
         record.seen = record.received
         record.lastAt = now
@@ -319,18 +353,24 @@ export class Hub {
     return this.byTopic.get(topic)?.live ?? false
   }
 
-  stats (): { clients: number, topics: number, lingering: number, subscriptions: number, pending: number } {
+  stats (): { clients: number, topics: number, lingering: number, subscriptions: number, pending: number, historyTopics: number, historyFrames: number } {
     let subscriptions = 0
     let topics = 0
     let lingering = 0
     let pending = 0
+    let historyTopics = 0
+    let historyFrames = 0
     for (const record of this.byTopic.values()) {
       subscriptions += record.clients.size
       if (record.clients.size > 0) topics++
       if (record.linger !== undefined) lingering++
       if (!record.live) pending++
+      if (record.history !== undefined) {
+        historyTopics++
+        historyFrames += record.history.size
+      }
     }
-    return { clients: this.clients.size, topics, lingering, subscriptions, pending }
+    return { clients: this.clients.size, topics, lingering, subscriptions, pending, historyTopics, historyFrames }
   }
 
   /** Drops every linger timer and unsubscribes nothing: the upstream is closing anyway. */
@@ -349,7 +389,10 @@ export class Hub {
       seen: 0,
       lastAt: this.clock(),
       thresholdMs: this.options.freshness?.thresholdMs(topic) ?? 0,
-      stale: false
+      stale: false,
+      history: undefined,
+      resumers: undefined,
+      resumersLeftAt: 0
     }
     this.byTopic.set(topic, record)
     return record
@@ -363,23 +406,31 @@ export class Hub {
       this.sendAll(record, freshness.notice('fresh', topic, this.clock() - record.lastAt))
     }
     const { softLimitBytes, hardLimitBytes } = this.options
+    const resumers = record.resumers
+    const marked = record.history === undefined ? frame : record.history.append(frame, this.clock())
     let key: string | undefined
     let reached = 0
     for (const state of record.clients) {
       if (skip?.has(state)) continue
       reached++
+      let out = frame
+      if (resumers !== undefined) {
+        const ready = resumers.get(state)
+        if (ready === false) continue // its replay (which holds this frame) comes first
+        if (ready === true) out = marked
+      }
       const buffered = state.client.bufferedAmount
       if (buffered <= softLimitBytes) {
         if (state.pending) this.flushPending(state)
-        state.client.send(frame)
+        state.client.send(out)
         this.counters.delivered++
       } else if (route.conflationKey) {
         key ??= `${topic}\0${route.conflationKey(frame)}`
-        this.hold(state, key, frame)
+        this.hold(state, key, out)
       } else if (buffered > hardLimitBytes) {
         this.disconnectSlow(state)
       } else {
-        state.client.send(frame)
+        state.client.send(out)
         this.counters.delivered++
       }
     }
@@ -413,6 +464,7 @@ export class Hub {
     const record = this.byTopic.get(topic)
     if (!record) return
     record.clients.delete(state)
+    if (record.resumers?.delete(state) === true && record.resumers.size === 0) record.resumersLeftAt = this.clock()
     // A subscribe waiting for a topic its client has since left no longer waits for it.
     for (const request of record.requests ?? []) {
       if (request.state !== state) continue
@@ -427,6 +479,17 @@ export class Hub {
       for (const request of record.requests ?? []) this.dropRequest(request)
       this.upstream.unsubscribe([topic])
     }, this.options.lingerMs)
+  }
+
+  /** Answers a resume: the recovery message, then the missed frames, before any live frame of the topic. */
+  private replay (state: ClientState, topic: string, resume: ResumeRequest): void {
+    const record = this.byTopic.get(topic)
+    if (state.closed || record?.history === undefined || !record.resumers?.has(state)) return
+    const recovery = record.history.recover(resume.since, resume.epoch, this.clock())
+    state.client.send(recoveryFrame(topic, resume.since, record.history, recovery))
+    for (const frame of recovery.frames) state.client.send(frame)
+    this.counters.delivered += recovery.frames.length
+    record.resumers.set(state, true)
   }
 
   private dropPending (state: ClientState, topic: string): void {

@@ -4,7 +4,7 @@
 
 export type ClientFrame =
   | { type: 'ping', id: string }
-  | { type: 'subscribe' | 'unsubscribe', id: string, topic: string, privateChannel: boolean, response: boolean, since?: number }
+  | { type: 'subscribe' | 'unsubscribe', id: string, topic: string, privateChannel: boolean, response: boolean, since?: number, epoch?: string, resumable?: boolean }
 
 export interface FrameError { id: string, code: number, message: string }
 
@@ -67,6 +67,9 @@ export function parseClientFrame (data: Buffer | string): ClientFrame | FrameErr
   // A resume (gateway topics): the last sequence the client holds, as a number or a decimal string.
   const since = typeof frame.since === 'string' && /^\d{1,16}$/.test(frame.since) ? Number(frame.since) : frame.since
   if (typeof since === 'number' && Number.isSafeInteger(since) && since >= 0) parsed.since = since
+  // Relayed topics (src/ws/history.ts): the epoch of that offset, or a first ask for resumable delivery.
+  if (typeof frame.epoch === 'string' && frame.epoch.length <= 64) parsed.epoch = frame.epoch
+  if (frame.resumable === true) parsed.resumable = true
   return parsed
 }
 
