@@ -139,7 +139,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     },
     virtual: new BookTopics(books)
   })
-  await app.register(graphqlPlugin, { config, tokens: access, metrics, client, catalog, feeds, books })
+  await app.register(graphqlPlugin, { config, tokens: access, metrics, client, catalog, feeds, books, placements })
   await app.register(graphiqlRoutes)
 
   // Time sync runs in the background: a KuCoin outage must not stop the
