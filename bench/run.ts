@@ -7,6 +7,7 @@ import { booksBench } from './books.js'
 import { fanoutBench } from './fanout.js'
 import { governorBench } from './governor.js'
 import { graphqlBench } from './graphql.js'
+import { placementsBench } from './placements.js'
 import { restProxyBench } from './rest-proxy.js'
 import { restStaticBench } from './rest-static.js'
 
@@ -16,7 +17,8 @@ const benches: Record<string, () => Promise<string>> = {
   fanout: fanoutBench,
   graphql: graphqlBench,
   books: booksBench,
-  governor: governorBench
+  governor: governorBench,
+  placements: placementsBench
 }
 
 execSync('npm run --silent build', { stdio: 'inherit' })
