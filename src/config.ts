@@ -1,7 +1,9 @@
 // The gateway's configuration, read once from the environment (DESIGN §1.1).
 // Every problem is collected and reported together, before the server
 // listens; secret values never appear in a message.
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { isIP } from 'node:net'
 import { SCOPES, type AccessToken, type Scope } from './access.js'
 import { canonicalOrigin } from './http/cross-site.js'
@@ -130,6 +132,17 @@ export interface Config {
     maxDepth: number
     maxBatch: number
     maxTokens: number
+  }
+  /** Replica mode (src/replicas/): unset `redisUrl` runs alone, exactly as without it. */
+  replicas: {
+    /** KGW_REDIS_URL, e.g. redis://10.0.0.5:6379/0; may carry a password, so it is a secret. */
+    redisUrl: string | undefined
+    /** A Redis command that takes longer fails (no offline queue): callers never wait on a sick Redis. */
+    commandTimeoutMs: number
+    /** Prefix of every key and channel, so several gateways' deployments can share one Redis. */
+    keyPrefix: string
+    /** This replica's name in Redis (leases, metrics); unique per process by default. */
+    replicaId: string
   }
 }
 
@@ -334,6 +347,24 @@ function readTrustedProxies (r: Reader): string[] {
 
 const UPSTREAM_CODINGS = ['gzip', 'deflate', 'br', 'identity']
 
+/** KGW_REDIS_URL and the replica settings that only matter with it. */
+function readReplicas (r: Reader): Config['replicas'] {
+  const redisUrl = r.secret('KGW_REDIS_URL')
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    r.problems.push('KGW_REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379/0')
+  }
+  const keyPrefix = r.string('KGW_REDIS_PREFIX', 'kgw:')
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(keyPrefix)) r.problems.push('KGW_REDIS_PREFIX must be 1-64 characters of letters, digits, _ . : -')
+  const replicaId = r.string('KGW_REPLICA_ID', `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`)
+  if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(replicaId)) r.problems.push('KGW_REPLICA_ID must be 1-100 characters of letters, digits, _ . : -')
+  return {
+    redisUrl,
+    commandTimeoutMs: r.int('KGW_REDIS_COMMAND_TIMEOUT_MS', 100, 5, 60_000),
+    keyPrefix,
+    replicaId
+  }
+}
+
 /** KGW_UPSTREAM_ACCEPT_ENCODING: codings the gateway decodes, comma-separated; `identity` alone asks for none. */
 function readUpstreamAcceptEncoding (r: Reader): string {
   const codings = r.list('KGW_UPSTREAM_ACCEPT_ENCODING').map(c => c.toLowerCase())
@@ -444,7 +475,8 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       maxDepth: r.int('KGW_GRAPHQL_MAX_DEPTH', 10, 2, 1000),
       maxBatch: r.int('KGW_GRAPHQL_MAX_BATCH', 10, 1, 1000),
       maxTokens: r.int('KGW_GRAPHQL_MAX_TOKENS', 10_000, 100, 1_000_000)
-    }
+    },
+    replicas: readReplicas(r)
   }
   if (!isLoopbackHost(config.host) && config.tokens.length === 0 && !config.allowOpen) {
     r.problems.push(`HOST=${config.host} is not a loopback address and KGW_TOKENS is empty: anyone who can reach it could use the KuCoin keys. Set KGW_TOKENS, or KGW_ALLOW_OPEN=true if a network control in front already restricts callers`)

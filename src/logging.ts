@@ -23,14 +23,27 @@ export function redactUrl (url: string): string {
 }
 
 /** The strings no line may contain; the HMAC'd passphrase is as good as the passphrase to KuCoin. */
-export function secretsOf (config: Pick<Config, 'credentials' | 'tokens'>): string[] {
+export function secretsOf (config: Pick<Config, 'credentials' | 'tokens'> & { replicas?: Pick<Config['replicas'], 'redisUrl'> }): string[] {
   const secrets = config.tokens.map(t => t.token)
+  const redisPassword = redisPasswordOf(config.replicas?.redisUrl)
+  if (redisPassword !== undefined) secrets.push(redisPassword)
   const c = config.credentials
   if (c) {
     secrets.push(c.key, c.secret, c.passphrase, createHmac('sha256', c.secret).update(c.passphrase).digest('base64'))
   }
   // Very short values would scrub ordinary words; the config refuses short tokens, and KuCoin keys are long.
   return secrets.filter(s => s.length >= 6)
+}
+
+/** The password in a redis://user:password@host URL, which must never reach a log line. */
+function redisPasswordOf (url: string | undefined): string | undefined {
+  if (url === undefined) return undefined
+  try {
+    const password = decodeURIComponent(new URL(url).password)
+    return password === '' ? undefined : password
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -22,6 +22,7 @@ import { SpotAccount } from './engine/spot-account.js'
 import { registerSpotAccountRoutes } from './rest/spot/account-routes.js'
 import { registerSpotClassicOrderRoutes } from './rest/spot/classic-order-routes.js'
 import { registerSpotMarketRoutes } from './rest/spot/market-routes.js'
+import { registerMarginOrderRoutes } from './rest/margin/order-routes.js'
 import { registerUnifiedRoutes } from './rest/unified-routes.js'
 import { Clock } from './engine/state.js'
 import type { SimState } from './engine/state.js'
@@ -29,10 +30,10 @@ import type { Market, SimKey, Simulator, SimulatorOptions } from './types.js'
 import { WsServer } from './ws/server.js'
 import { BookFaults } from './ws/book-faults.js'
 import { BookHistory } from './engine/book-history.js'
-import type { SimulatorBooks } from './types.js'
+import type { SimulatorBooks, SimulatorOrders } from './types.js'
 import { resolveWsLimits } from './ws/types.js'
 
-export type { FaultAction, FaultRule, RecordedRequest, SimKey, SimLevel2Faults, SimTrueBook, Simulator, SimulatorBooks, SimulatorOptions, SimulatorWs, WsConnectionInfo, WsOptions } from './types.js'
+export type { FaultAction, FaultRule, OrderAccount, OrderLag, SimulatorOrders, RecordedRequest, SimKey, SimLevel2Faults, SimTrueBook, Simulator, SimulatorBooks, SimulatorOptions, SimulatorWs, WsConnectionInfo, WsOptions } from './types.js'
 
 /** The key `--simulate` mode and the tests use unless they configure their own. */
 export const DEMO_KEY: SimKey = {
@@ -45,6 +46,7 @@ export const DEMO_KEY: SimKey = {
 
 const SPOT_BALANCES = { USDT: 10_000, BTC: 1, ETH: 10 }
 const FUTURES_BALANCES = { USDT: 10_000, XBT: 0.1 }
+const MARGIN_BALANCES = { USDT: 10_000, BTC: 1 }
 // Comfortably above any proxy's idle timeout, so the simulator never drops a pooled connection first.
 const KEEP_ALIVE_MS = 65_000
 
@@ -53,6 +55,7 @@ function buildRoutes (): RouteTable {
   registerSpotMarketRoutes(table)
   registerSpotAccountRoutes(table)
   registerSpotClassicOrderRoutes(table)
+  registerMarginOrderRoutes(table)
   registerUnifiedRoutes(table)
   registerFuturesMarketRoutes(table)
   registerFuturesAccountRoutes(table)
@@ -89,7 +92,9 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
     clock,
     market: new SyntheticMarket(seed, clock.now()),
     spotAccount: new SpotAccount(seed + 1, SPOT_BALANCES),
+    marginAccount: new SpotAccount(seed + 4, MARGIN_BALANCES),
     futuresAccount: new FuturesAccount(seed + 2, FUTURES_BALANCES),
+    lag: { lookupMs: options.lag?.lookupMs ?? 0, streamMs: options.lag?.streamMs ?? 0 },
     tokens: new Map(),
     wsEndpoints: { spot: '', futures: '' },
     wsPing: { interval: wsLimits.pingIntervalMs, timeout: wsLimits.pingTimeoutMs }
@@ -135,6 +140,7 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
       now: () => clock.now(),
       ws: ws.api(),
       books: booksApi(state, history, level2Faults, faults),
+      orders: ordersApi(state),
       close: async () => {
         history.close()
         for (const timer of timers) clearTimeout(timer)
@@ -148,6 +154,20 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
     ws.close()
     await Promise.all([shutdown(spotServer), shutdown(futuresServer)])
     throw error
+  }
+}
+
+/** Simulator.orders: what the demo account holds per clientOid, and the visibility lag. */
+function ordersApi (state: SimState): SimulatorOrders {
+  const accounts = { spot: state.spotAccount, margin: state.marginAccount, futures: state.futuresAccount }
+  return {
+    count: (clientOid, account) => account !== undefined
+      ? accounts[account].countByClientOid(clientOid)
+      : Object.values(accounts).reduce((sum, a) => sum + a.countByClientOid(clientOid), 0),
+    setLag: lag => {
+      if (lag.lookupMs !== undefined) state.lag.lookupMs = lag.lookupMs
+      if (lag.streamMs !== undefined) state.lag.streamMs = lag.streamMs
+    }
   }
 }
 

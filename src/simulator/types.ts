@@ -47,6 +47,30 @@ export interface SimulatorOptions {
   seed?: number
   /** WebSocket limits, timings and push rates (PROTOCOL §5.8); every field optional. */
   ws?: WsOptions
+  /** Visibility lag of new orders (lookups, private order stream); default none. `sim.orders.setLag` changes it. */
+  lag?: OrderLag
+}
+
+/**
+ * How long a new order stays invisible, as KuCoin's eventually consistent
+ * order views are right after a create (lookups answer "order does not exist").
+ */
+export interface OrderLag {
+  /** Single-order lookups (by orderId or clientOid) of an order younger than this answer the market's "order does not exist" error; default 0. */
+  lookupMs?: number
+  /** Private order-stream messages (spot orderChange V1/V2, futures symbolOrderChange) are pushed this much later; default 0. */
+  streamMs?: number
+}
+
+/** Which order book of the demo account: spot (HF and Classic share it), margin HF, futures. */
+export type OrderAccount = 'spot' | 'margin' | 'futures'
+
+/** Test controls of the demo account's orders. */
+export interface SimulatorOrders {
+  /** How many orders were ever created with this clientOid (active and done), in one account or all three. */
+  count: (clientOid: string, account?: OrderAccount) => number
+  /** Changes the visibility lag; fields left out keep their value. */
+  setLag: (lag: OrderLag) => void
 }
 
 /**
@@ -158,6 +182,13 @@ export type FaultAction =
   | { kind: 'truncate' }
 
 export interface FaultRule {
+  /**
+   * `before` (default): the action replaces the request, which never runs.
+   * `after-commit`: the request runs fully first (orders created or filled, private
+   * stream messages pushed), then the action replaces its response — the lost
+   * response of an order that exists.
+   */
+  when?: 'before' | 'after-commit'
   /** Only requests to this host; default both. */
   market?: Market
   /** Only this HTTP method (case-insensitive); default any. */
@@ -221,6 +252,8 @@ export interface Simulator {
   readonly ws: SimulatorWs
   /** True books and level2 faults. */
   readonly books: SimulatorBooks
+  /** Order counts per clientOid and visibility lag. */
+  readonly orders: SimulatorOrders
   /** Closes both servers, destroying open (also stalled) sockets and WebSockets, and stops timers. */
   close: () => Promise<void>
 }

@@ -95,7 +95,14 @@ export class FuturesAccount {
     return found
   }
 
-  /** Places and executes an order; throws 300018 / 300003 before changing anything. */
+  /** How many orders were ever created with this clientOid. */
+  countByClientOid (clientOid: string): number {
+    let count = 0
+    for (const order of this.orders.values()) if (order.clientOid === clientOid) count++
+    return count
+  }
+
+  /** Places and executes an order; throws 300018 (clientOid of an active order) / 300003 before changing anything. */
   place (request: FuturesOrderRequest, now: number): FuturesOrder {
     if (this.activeClientOids.has(request.clientOid)) throw new SimError('300018')
     const { state, ...fields } = request

@@ -87,13 +87,31 @@ export class SpotAccount {
     return found
   }
 
-  findByClientOid (clientOid: string): SpotOrder | undefined {
-    return this.activeClientOids.get(clientOid) ?? [...this.orders.values()].reverse().find(o => o.clientOid === clientOid)
+  /** The order with this clientOid that `seen` admits: the active one, else the newest done one (HF lookups see done orders). */
+  findByClientOid (clientOid: string, seen: (order: SpotOrder) => boolean = () => true): SpotOrder | undefined {
+    const active = this.activeClientOids.get(clientOid)
+    if (active !== undefined && seen(active)) return active
+    return [...this.orders.values()].reverse().find(o => o.clientOid === clientOid && seen(o))
   }
 
-  /** Places and executes an order; throws 102426 / 200004 before changing anything. */
-  place (request: SpotOrderRequest, now: number): SpotOrder {
-    if (request.clientOid !== undefined && this.activeClientOids.has(request.clientOid)) throw new SimError('102426')
+  /** The active order with this clientOid (Classic lookups see only active orders). */
+  findActiveByClientOid (clientOid: string): SpotOrder | undefined {
+    return this.activeClientOids.get(clientOid)
+  }
+
+  /** How many orders were ever created with this clientOid. */
+  countByClientOid (clientOid: string): number {
+    let count = 0
+    for (const order of this.orders.values()) if (order.clientOid === clientOid) count++
+    return count
+  }
+
+  /**
+   * Places and executes an order; throws `duplicate` (clientOid of an active order:
+   * KuCoin's uniqueness holds only among active orders) or 200004 before changing anything.
+   */
+  place (request: SpotOrderRequest, now: number, duplicate: () => SimError = () => new SimError('102426')): SpotOrder {
+    if (request.clientOid !== undefined && this.activeClientOids.has(request.clientOid)) throw duplicate()
     const order = this.newOrder(request, now)
     const before = this.holdings()
     const bookPrice = takerPrice(request.state, request.side)

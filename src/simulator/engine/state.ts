@@ -23,15 +23,27 @@ export interface IssuedToken {
   issuedAt: number
 }
 
+/** Visibility lag of new orders, in ms (types.ts OrderLag, resolved). */
+export interface Lag { lookupMs: number, streamMs: number }
+
 export interface SimState {
   clock: Clock
   market: SyntheticMarket
+  /** Spot HF and Classic orders share one book of orders, as on KuCoin. */
   spotAccount: SpotAccount
+  /** The cross-margin account of margin HF orders (`/api/v3/hf/margin/...`). */
+  marginAccount: SpotAccount
   futuresAccount: FuturesAccount
+  lag: Lag
   /** Issued WebSocket tokens, for the WebSocket half to validate. */
   tokens: Map<string, IssuedToken>
   /** `ws://host:port/` of each host, for bullet responses. */
   wsEndpoints: { spot: string, futures: string }
   /** `pingInterval` / `pingTimeout` the bullet responses advertise. */
   wsPing: { interval: number, timeout: number }
+}
+
+/** Whether a single-order lookup at `now` may see an order created at `createdAt` (the lookup lag has passed). */
+export function visible (state: SimState, createdAt: number, now: number): boolean {
+  return now - createdAt >= state.lag.lookupMs
 }

@@ -23,6 +23,8 @@ const CODES: Readonly<Record<string, CodeInfo>> = {
   200004: { msg: 'Balance insufficient!', status: 200 },
   102426: { msg: 'The clientOid is duplicated, please change another one.', status: 200 },
   102436: { msg: 'The order does not exist.', status: 200 },
+  126043: { msg: 'order does not exist', status: 200 },
+  126044: { msg: 'clientOid duplicate', status: 200 },
   100001: { msg: 'Invalid parameter.', status: 200 },
   100003: { msg: 'Contract parameter invalid.', status: 200 },
   100004: { msg: 'The order cannot be canceled.', status: 200 },

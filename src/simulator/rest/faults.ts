@@ -21,8 +21,8 @@ export class FaultList {
     this.rules = []
   }
 
-  /** The action of the first matching rule, counting one use of it. */
-  match (market: Market, method: string, path: string): FaultAction | undefined {
+  /** The first matching rule, counting one use of it. */
+  match (market: Market, method: string, path: string): FaultRule | undefined {
     if (this.rules.length === 0) return undefined
     const hit = this.rules.find(({ rule }) =>
       (rule.market === undefined || rule.market === market) &&
@@ -31,7 +31,7 @@ export class FaultList {
     if (hit === undefined) return undefined
     hit.remaining--
     if (hit.remaining <= 0) this.rules = this.rules.filter(r => r !== hit)
-    return hit.rule.action
+    return hit.rule
   }
 }
 

@@ -67,7 +67,10 @@ function parseBody (incoming: Incoming): Record<string, unknown> {
   return parsed as Record<string, unknown>
 }
 
-function execute (deps: ServerDeps, incoming: Incoming, endpoint: Operation, res: ServerResponse): void {
+/** A complete response, built before anything is written so an after-commit fault can replace it. */
+interface Answer { status: number, body: string, headers: Record<string, string> | undefined }
+
+function execute (deps: ServerDeps, incoming: Incoming, endpoint: Operation): Answer {
   let rateHeaders: Record<string, string> | undefined
   try {
     const now = deps.state.clock.now()
@@ -85,10 +88,21 @@ function execute (deps: ServerDeps, incoming: Incoming, endpoint: Operation, res
     const result = handler === undefined
       ? new RawJson(SPEC_EXAMPLES[id] ?? envelope(null))
       : handler({ endpoint, params: pathParams(endpoint.path, incoming.path), query: new URLSearchParams(incoming.rawQuery), body, key, now, state: deps.state })
-    deps.reply.send(res, 200, result instanceof RawJson ? result.text : envelope(result), rateHeaders)
+    return { status: 200, body: result instanceof RawJson ? result.text : envelope(result), headers: rateHeaders }
   } catch (error) {
-    deps.reply.error(res, error instanceof SimError ? error : new SimError('500000', String(error)), rateHeaders)
+    const failure = error instanceof SimError ? error : new SimError('500000', String(error))
+    return { status: failure.status, body: failure.body(), headers: rateHeaders }
   }
+}
+
+/** Routes and runs a request; its answer, 404000 for a path the catalog does not know. */
+function run (deps: ServerDeps, incoming: Incoming): Answer {
+  const endpoint = findOperation(deps.operations, incoming.market, incoming.method, incoming.path)
+  if (endpoint === undefined) {
+    const missing = new SimError('404000')
+    return { status: missing.status, body: missing.body(), headers: undefined }
+  }
+  return execute(deps, incoming, endpoint)
 }
 
 async function handle (deps: ServerDeps, market: Market, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -98,12 +112,21 @@ async function handle (deps: ServerDeps, market: Market, req: IncomingMessage, r
   deps.log.record({ market, method, url, headers: req.headers, body, at: deps.state.clock.now() })
   const q = url.indexOf('?')
   const path = q < 0 ? url : url.slice(0, q)
+  const incoming: Incoming = { market, method, path, rawQuery: q < 0 ? '' : url.slice(q + 1), body, req }
   const fault = deps.faults.match(market, method, path)
-  if (fault !== undefined && fault.kind !== 'delay') return performFault(fault, req, res, deps.reply)
-  if (fault !== undefined) await deps.sleep(fault.ms)
-  const endpoint = findOperation(deps.operations, market, method, path)
-  if (endpoint === undefined) return deps.reply.error(res, new SimError('404000'))
-  execute(deps, { market, method, path, rawQuery: q < 0 ? '' : url.slice(q + 1), body, req }, endpoint, res)
+  if (fault?.when === 'after-commit') {
+    // The request commits (orders, fills, stream messages); only its answer is lost or late.
+    const answer = run(deps, incoming)
+    const action = fault.action
+    if (action.kind !== 'delay') return performFault(action, req, res, deps.reply)
+    await deps.sleep(action.ms)
+    return deps.reply.send(res, answer.status, answer.body, answer.headers)
+  }
+  const action = fault?.action
+  if (action !== undefined && action.kind !== 'delay') return performFault(action, req, res, deps.reply)
+  if (action !== undefined) await deps.sleep(action.ms)
+  const answer = run(deps, incoming)
+  deps.reply.send(res, answer.status, answer.body, answer.headers)
 }
 
 /** The request listener of one host. */

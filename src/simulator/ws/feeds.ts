@@ -43,6 +43,8 @@ export class WsFeeds {
   private readonly lastTrade = new Map<string, number>()
   private readonly next = { instrument: 0, snapshot: 0, funding: 0 }
   private detach: Array<() => void> = []
+  /** Order-stream messages held back by the stream lag. */
+  private readonly lagging = new Set<NodeJS.Timeout>()
   private walletVersion = 0
   private balanceEventId = 0
 
@@ -58,6 +60,8 @@ export class WsFeeds {
   stop (): void {
     clearInterval(this.timer)
     clearImmediate(this.immediate)
+    for (const timer of this.lagging) clearTimeout(timer)
+    this.lagging.clear()
     this.timer = undefined
     this.immediate = undefined
     this.pending = []
@@ -66,11 +70,13 @@ export class WsFeeds {
   }
 
   private start (): void {
-    const { market, spotAccount, futuresAccount } = this.deps.state
+    const { market, spotAccount, marginAccount, futuresAccount } = this.deps.state
     for (const state of this.instruments()) this.lastTrade.set(state.instrument.symbol, state.tradeSequence)
     this.detach = [
       market.onChange(change => this.onBookChange(change)),
       spotAccount.events.on(event => this.onSpot(event)),
+      // Margin HF orders report on the spot order topics; the margin balance topics are not modelled.
+      marginAccount.events.on(event => { if (event.kind === 'order') this.onSpot(event) }),
       futuresAccount.events.on(event => this.onFutures(event))
     ]
     this.timer = setInterval(() => this.tick(), this.deps.limits.pushIntervalMs).unref()
@@ -83,6 +89,22 @@ export class WsFeeds {
 
   private send (market: Market, topic: string | readonly string[], message: unknown): void {
     this.deps.index.broadcast(market, topic, encode(message))
+  }
+
+  /**
+   * An order-stream message, rendered now (the order object changes later) and
+   * pushed after the stream lag; equal delays keep the messages in order.
+   */
+  private sendOrder (market: Market, topic: string | readonly string[], message: unknown): void {
+    const lag = this.deps.state.lag.streamMs
+    if (lag <= 0) return this.send(market, topic, message)
+    const frame = encode(message)
+    const timer = setTimeout(() => {
+      this.lagging.delete(timer)
+      if (!this.deps.silent()) this.deps.index.broadcast(market, topic, frame)
+    }, lag)
+    timer.unref()
+    this.lagging.add(timer)
   }
 
   private onBookChange (change: BookChange): void {
@@ -219,7 +241,7 @@ export class WsFeeds {
     for (const topic of ['/spotMarket/tradeOrdersV2', '/spotMarket/tradeOrders']) {
       // The V1 topic has no `received` messages (PROTOCOL §6.2).
       if (event.type === 'received' && topic === '/spotMarket/tradeOrders') continue
-      if (index.has('spot', topic)) this.send('spot', topic, spotOrderChange(event, topic, userId, decimals))
+      if (index.has('spot', topic)) this.sendOrder('spot', topic, spotOrderChange(event, topic, userId, decimals))
     }
   }
 
@@ -229,7 +251,7 @@ export class WsFeeds {
     const any = (topics: string[]): boolean => topics.some(topic => index.has('futures', topic))
     if (event.kind === 'order') {
       const topics = [`/contractMarket/tradeOrders:${event.order.contract.symbol}`, '/contractMarket/tradeOrders']
-      if (any(topics)) this.send('futures', topics, futuresOrderChange(event.order, event.type, event.time, userId))
+      if (any(topics)) this.sendOrder('futures', topics, futuresOrderChange(event.order, event.type, event.time, userId))
     } else if (event.kind === 'position') {
       const topics = [`/contract/position:${event.position.contract.symbol}`, '/contract/positionAll']
       if (any(topics)) this.send('futures', topics, positionMessage(state.market, event.position, event.time, userId))

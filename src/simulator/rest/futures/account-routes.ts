@@ -1,7 +1,9 @@
 // Futures account, order and position endpoints over the demo FuturesAccount.
 // Cancelling an unknown or finished order is 100004; looking one up that does
-// not exist is 100001 "The order does not exist.".
+// not exist (or is younger than the lookup lag) is 100001 "The order does not
+// exist.". Lookups by clientOid see done orders too.
 import { futuresParam, SimError } from '../errors.js'
+import { visible } from '../../engine/state.js'
 import type { FuturesOrder } from '../../engine/futures-account.js'
 import { contractState } from './market-routes.js'
 import { parseFuturesOrder } from './order-request.js'
@@ -38,13 +40,16 @@ function cancel (ctx: RouteContext, order: FuturesOrder | undefined): FuturesOrd
   return order
 }
 
-function found (order: FuturesOrder | undefined): Record<string, unknown> {
-  if (order === undefined) throw futuresParam('The order does not exist.')
+/** A lookup's answer; an order younger than the lookup lag does not exist yet. */
+function found (ctx: RouteContext, order: FuturesOrder | undefined): Record<string, unknown> {
+  if (order === undefined || !visible(ctx.state, order.createdAt, ctx.now)) throw futuresParam('The order does not exist.')
   return orderView(order)
 }
 
+/** The active order with this clientOid, else the newest done one. */
 function byClientOid (ctx: RouteContext, clientOid: string): FuturesOrder | undefined {
-  return [...ctx.state.futuresAccount.orders.values()].reverse().find(o => o.clientOid === clientOid)
+  const all = [...ctx.state.futuresAccount.orders.values()].reverse().filter(o => o.clientOid === clientOid)
+  return all.find(o => o.isActive) ?? all[0]
 }
 
 export function registerFuturesAccountRoutes (table: RouteTable): void {
@@ -80,8 +85,8 @@ export function registerFuturesAccountRoutes (table: RouteTable): void {
       return { cancelledOrderIds: cancelled }
     },
     'GET /api/v1/orders': listOrders,
-    'GET /api/v1/orders/{order-id}': ctx => found(ctx.state.futuresAccount.orders.get(ctx.params['order-id'] ?? '')),
-    'GET /api/v1/orders/byClientOid': ctx => found(byClientOid(ctx, requireQuery(ctx, 'clientOid', futuresParam))),
+    'GET /api/v1/orders/{order-id}': ctx => found(ctx, ctx.state.futuresAccount.orders.get(ctx.params['order-id'] ?? '')),
+    'GET /api/v1/orders/byClientOid': ctx => found(ctx, byClientOid(ctx, requireQuery(ctx, 'clientOid', futuresParam))),
     'GET /api/v1/positions': ctx => {
       const currency = ctx.query.get('currency')
       return [...ctx.state.futuresAccount.positions.values()]

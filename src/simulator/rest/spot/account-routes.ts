@@ -1,14 +1,16 @@
 // Spot account and HF order endpoints over the demo SpotAccount. An unknown
 // order is 400100 "order_not_exist_or_not_allow_to_cancel" on cancel (what
-// KuCoin answers) and 102436 "The order does not exist." on lookup.
+// KuCoin answers) and 102436 "The order does not exist." on lookup, as is an
+// order younger than the lookup lag. HF lookups by clientOid see done orders.
 import { fmt } from '../../engine/decimal.js'
 import { SimError, spotParam } from '../errors.js'
 import { hexId, Rng } from '../../engine/random.js'
 import { register, requireQuery } from '../routes.js'
 import type { RouteContext, RouteTable } from '../routes.js'
 import { TAKER_FEE } from '../../engine/spot-account.js'
-import type { Balance, SpotFill, SpotOrder } from '../../engine/spot-account.js'
-import { parseSpotOrder } from './order-request.js'
+import type { Balance, SpotAccount, SpotFill, SpotOrder } from '../../engine/spot-account.js'
+import { visible } from '../../engine/state.js'
+import { checkTimeWindow, parseSpotOrder } from './order-request.js'
 
 const AMOUNT_DECIMALS = 8
 
@@ -83,30 +85,56 @@ function fillView (ctx: RouteContext, f: SpotFill): Record<string, unknown> {
   }
 }
 
-/** Looks an order up by id or clientOid within `symbol` (required, as on KuCoin). */
-function findOrder (ctx: RouteContext, by: 'orderId' | 'clientOid'): SpotOrder | undefined {
+/** Looks an order up by id or clientOid within `symbol` (required, as on KuCoin); `lookup` hides orders younger than the lookup lag. */
+export function findOrder (ctx: RouteContext, account: SpotAccount, by: 'orderId' | 'clientOid', lookup = false): SpotOrder | undefined {
   const symbol = requireQuery(ctx, 'symbol', spotParam)
-  const account = ctx.state.spotAccount
   const id = ctx.params[by] ?? ''
-  const order = by === 'orderId' ? account.orders.get(id) : account.findByClientOid(id)
-  return order?.symbol === symbol ? order : undefined
+  const seen = (o: SpotOrder): boolean => !lookup || visible(ctx.state, o.createdAt, ctx.now)
+  const order = by === 'orderId' ? account.orders.get(id) : account.findByClientOid(id, seen)
+  return order?.symbol === symbol && seen(order) ? order : undefined
 }
 
-function cancelOne (ctx: RouteContext, by: 'orderId' | 'clientOid'): Record<string, string> {
-  const order = findOrder(ctx, by)
+export function cancelOne (ctx: RouteContext, account: SpotAccount, by: 'orderId' | 'clientOid'): Record<string, string> {
+  const order = findOrder(ctx, account, by)
   if (order === undefined || !order.active) throw spotParam('order_not_exist_or_not_allow_to_cancel')
-  ctx.state.spotAccount.cancel(order, ctx.now)
+  account.cancel(order, ctx.now)
   return by === 'orderId' ? { orderId: order.id } : { clientOid: order.clientOid }
 }
 
-function getOne (ctx: RouteContext, by: 'orderId' | 'clientOid'): Record<string, unknown> {
-  const order = findOrder(ctx, by)
-  if (order === undefined) throw new SimError('102436')
+/** A single-order lookup; `notFound` is the market's "order does not exist" error. */
+export function getOne (ctx: RouteContext, account: SpotAccount, by: 'orderId' | 'clientOid', notFound: () => SimError): Record<string, unknown> {
+  const order = findOrder(ctx, account, by, true)
+  if (order === undefined) throw notFound()
   return orderView(ctx, order)
 }
 
+/** An HF placement: the time window is checked on arrival, before anything is placed. */
+function placeHf (ctx: RouteContext): SpotOrder {
+  const request = parseSpotOrder(ctx.body, ctx.state.market)
+  checkTimeWindow(request, ctx.now)
+  return ctx.state.spotAccount.place(request, ctx.now)
+}
+
+/** The `/hf/orders/sync` answer: the order's state right after matching. */
+function syncView (o: SpotOrder): Record<string, unknown> {
+  const a = (n: number): string => fmt(n, AMOUNT_DECIMALS)
+  return {
+    orderId: o.id,
+    clientOid: o.clientOid,
+    orderTime: o.createdAt,
+    originSize: a(o.size),
+    dealSize: a(o.dealSize),
+    remainSize: a(Math.max(0, o.size - o.dealSize - o.cancelledSize)),
+    canceledSize: a(o.cancelledSize),
+    status: o.active ? 'open' : 'done',
+    matchTime: o.lastUpdatedAt
+  }
+}
+
+const notExist = (): SimError => new SimError('102436')
+
 /** KuCoin's cursor pagination: newest first, `lastId` from the previous page, `limit` ≤ 100. */
-function cursorPage<T extends { seq: number }> (ctx: RouteContext, rows: T[]): { lastId: number, items: T[] } {
+export function cursorPage<T extends { seq: number }> (ctx: RouteContext, rows: T[]): { lastId: number, items: T[] } {
   const lastId = Number(ctx.query.get('lastId') ?? 0)
   const limit = Math.min(100, Math.max(1, Number(ctx.query.get('limit') ?? 20) || 20))
   const items = rows
@@ -116,7 +144,7 @@ function cursorPage<T extends { seq: number }> (ctx: RouteContext, rows: T[]): {
   return { lastId: items[items.length - 1]?.seq ?? 0, items }
 }
 
-function bySymbol<T extends { symbol: string }> (ctx: RouteContext, rows: Iterable<T>): T[] {
+export function bySymbol<T extends { symbol: string }> (ctx: RouteContext, rows: Iterable<T>): T[] {
   const symbol = ctx.query.get('symbol')
   return [...rows].filter(row => symbol === null || symbol === '' || row.symbol === symbol)
 }
@@ -136,15 +164,17 @@ export function registerSpotAccountRoutes (table: RouteTable): void {
       return balanceView(found)
     },
     'POST /api/v1/hf/orders': ctx => {
-      const order = ctx.state.spotAccount.place(parseSpotOrder(ctx.body, ctx.state.market), ctx.now)
+      const order = placeHf(ctx)
       return { orderId: order.id, clientOid: order.clientOid }
     },
+    'POST /api/v1/hf/orders/sync': ctx => syncView(placeHf(ctx)),
     'POST /api/v1/hf/orders/test': ctx => {
       const request = parseSpotOrder(ctx.body, ctx.state.market)
+      checkTimeWindow(request, ctx.now)
       return { orderId: hexId(testIds, 12), clientOid: request.clientOid ?? hexId(testIds, 16) }
     },
-    'DELETE /api/v1/hf/orders/{orderId}': ctx => cancelOne(ctx, 'orderId'),
-    'DELETE /api/v1/hf/orders/client-order/{clientOid}': ctx => cancelOne(ctx, 'clientOid'),
+    'DELETE /api/v1/hf/orders/{orderId}': ctx => cancelOne(ctx, ctx.state.spotAccount, 'orderId'),
+    'DELETE /api/v1/hf/orders/client-order/{clientOid}': ctx => cancelOne(ctx, ctx.state.spotAccount, 'clientOid'),
     'DELETE /api/v1/hf/orders': ctx => {
       const symbol = requireQuery(ctx, 'symbol', spotParam)
       for (const order of ctx.state.spotAccount.orders.values()) {
@@ -158,8 +188,8 @@ export function registerSpotAccountRoutes (table: RouteTable): void {
         .filter(o => o.active && o.symbol === symbol)
         .map(o => orderView(ctx, o))
     },
-    'GET /api/v1/hf/orders/{orderId}': ctx => getOne(ctx, 'orderId'),
-    'GET /api/v1/hf/orders/client-order/{clientOid}': ctx => getOne(ctx, 'clientOid'),
+    'GET /api/v1/hf/orders/{orderId}': ctx => getOne(ctx, ctx.state.spotAccount, 'orderId', notExist),
+    'GET /api/v1/hf/orders/client-order/{clientOid}': ctx => getOne(ctx, ctx.state.spotAccount, 'clientOid', notExist),
     'GET /api/v1/hf/orders/done': ctx => {
       const page = cursorPage(ctx, bySymbol(ctx, ctx.state.spotAccount.orders.values()).filter(o => !o.active))
       return { lastId: page.lastId, items: page.items.map(o => orderView(ctx, o)) }

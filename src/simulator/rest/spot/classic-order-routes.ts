@@ -3,9 +3,14 @@
 // order engine, so every order gets its own id, fills, holds and private WS
 // events (/spotMarket/tradeOrdersV2). They differ from HF only in shape:
 // lookups need no symbol, cancels answer `cancelledOrderIds`, lists are pages.
+// Lookups by clientOid see only active orders (the spec: "does not exist if the
+// order does not exist or has been settled"); a duplicate clientOid is 400100
+// `clientOidDuplicated` (the issue's name for it; PROTOCOL gives no code).
 import { hexId, Rng } from '../../engine/random.js'
 import type { SpotOrder } from '../../engine/spot-account.js'
 import { spotParam } from '../errors.js'
+import type { SimError } from '../errors.js'
+import { visible } from '../../engine/state.js'
 import { register } from '../routes.js'
 import type { RouteContext, RouteTable } from '../routes.js'
 import { orderView } from './account-routes.js'
@@ -16,17 +21,20 @@ function classicView (ctx: RouteContext, order: SpotOrder): Record<string, unkno
   return { ...orderView(ctx, order), isActive: order.active, stop: '', stopTriggered: false, stopPrice: '0' }
 }
 
-function byId (ctx: RouteContext): SpotOrder {
+/** `lookup`: a GET, which does not see orders younger than the lookup lag. */
+function byId (ctx: RouteContext, lookup = false): SpotOrder {
   const order = ctx.state.spotAccount.orders.get(ctx.params.orderId ?? '')
-  if (order === undefined) throw spotParam('order not exist.')
+  if (order === undefined || (lookup && !visible(ctx.state, order.createdAt, ctx.now))) throw spotParam('order not exist.')
   return order
 }
 
-function byClientOid (ctx: RouteContext): SpotOrder {
-  const order = ctx.state.spotAccount.findByClientOid(ctx.params.clientOid ?? '')
-  if (order === undefined) throw spotParam('order not exist.')
+function byClientOid (ctx: RouteContext, lookup = false): SpotOrder {
+  const order = ctx.state.spotAccount.findActiveByClientOid(ctx.params.clientOid ?? '')
+  if (order === undefined || (lookup && !visible(ctx.state, order.createdAt, ctx.now))) throw spotParam('order not exist.')
   return order
 }
+
+const duplicated = (): SimError => spotParam('clientOidDuplicated')
 
 function cancel (ctx: RouteContext, order: SpotOrder): void {
   if (!order.active) throw spotParam('order_not_exist_or_not_allow_to_cancel')
@@ -50,7 +58,11 @@ function page (ctx: RouteContext, orders: SpotOrder[]): Record<string, unknown> 
 export function registerSpotClassicOrderRoutes (table: RouteTable): void {
   const testIds = new Rng(11)
   register(table, 'spot', {
-    'POST /api/v1/orders': ctx => ({ orderId: ctx.state.spotAccount.place(parseSpotOrder(ctx.body, ctx.state.market), ctx.now).id }),
+    'POST /api/v1/orders': ctx => {
+      // Classic orders require a clientOid (PROTOCOL §7), with KuCoin's validation message.
+      if (ctx.body.clientOid === undefined) throw spotParam('validation.createOrder.clientOidIsRequired')
+      return { orderId: ctx.state.spotAccount.place(parseSpotOrder(ctx.body, ctx.state.market), ctx.now, duplicated).id }
+    },
     'POST /api/v1/orders/test': ctx => {
       parseSpotOrder(ctx.body, ctx.state.market)
       return { orderId: hexId(testIds, 12) }
@@ -78,7 +90,7 @@ export function registerSpotClassicOrderRoutes (table: RouteTable): void {
       return page(ctx, [...ctx.state.spotAccount.orders.values()].filter(o =>
         (symbol === null || symbol === '' || o.symbol === symbol) && (status === null || o.active === (status === 'active'))))
     },
-    'GET /api/v1/orders/{orderId}': ctx => classicView(ctx, byId(ctx)),
-    'GET /api/v1/order/client-order/{clientOid}': ctx => classicView(ctx, byClientOid(ctx))
+    'GET /api/v1/orders/{orderId}': ctx => classicView(ctx, byId(ctx, true)),
+    'GET /api/v1/order/client-order/{clientOid}': ctx => classicView(ctx, byClientOid(ctx, true))
   })
 }

@@ -25,6 +25,8 @@ export interface SpotOrderRequest {
   iceberg: boolean
   remark: string | null
   tags: string | null
+  /** HF only: the order fails if it arrives later than `clientTimestamp + allowMaxTimeWindow` (ms). */
+  timeWindow: { allowMaxTimeWindow: number, clientTimestamp: number } | undefined
 }
 
 const CLIENT_OID = /^[A-Za-z0-9_-]{1,40}$/
@@ -55,6 +57,29 @@ function parseAmounts (body: Record<string, unknown>, type: 'limit' | 'market', 
   return { price: 0, size: size ?? 0, funds: funds ?? 0 }
 }
 
+function wholeNumber (value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined
+}
+
+/** `allowMaxTimeWindow` needs `clientTimestamp` (the spec: "Need to be defined if allowMaxTimeWindow is specified"). */
+function parseTimeWindow (body: Record<string, unknown>): SpotOrderRequest['timeWindow'] {
+  if (body.allowMaxTimeWindow === undefined || body.allowMaxTimeWindow === null) return undefined
+  const allowMaxTimeWindow = wholeNumber(body.allowMaxTimeWindow)
+  if (allowMaxTimeWindow === undefined || allowMaxTimeWindow <= 0) throw spotParam('allowMaxTimeWindow is invalid')
+  const clientTimestamp = wholeNumber(body.clientTimestamp)
+  if (clientTimestamp === undefined || clientTimestamp <= 0) throw spotParam('clientTimestamp is required when allowMaxTimeWindow is set')
+  return { allowMaxTimeWindow, clientTimestamp }
+}
+
+/** The message of a late HF order. Neither PROTOCOL nor the spec names the code, so it is a 400100 parameter error. */
+export const LATE_ORDER_MSG = 'The order arrived later than clientTimestamp + allowMaxTimeWindow and was not placed.'
+
+/** Refuses an HF order that arrived (simulator clock `now`) after its time window closed; nothing is placed. */
+export function checkTimeWindow (request: SpotOrderRequest, now: number): void {
+  const window = request.timeWindow
+  if (window !== undefined && now > window.clientTimestamp + window.allowMaxTimeWindow) throw spotParam(LATE_ORDER_MSG)
+}
+
 export function parseSpotOrder (body: Record<string, unknown>, market: SyntheticMarket): SpotOrderRequest {
   const { clientOid, symbol, side, type, timeInForce = 'GTC' } = body
   if (clientOid !== undefined && (typeof clientOid !== 'string' || !CLIENT_OID.test(clientOid))) throw spotParam('clientOid is invalid')
@@ -75,6 +100,7 @@ export function parseSpotOrder (body: Record<string, unknown>, market: Synthetic
     hidden: body.hidden === true,
     iceberg: body.iceberg === true,
     remark: optionalText(body, 'remark', 20),
-    tags: optionalText(body, 'tags', 20)
+    tags: optionalText(body, 'tags', 20),
+    timeWindow: parseTimeWindow(body)
   }
 }
