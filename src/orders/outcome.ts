@@ -57,8 +57,7 @@ const BY_KIND: Partial<Record<ErrorKind, FailureClass>> = {
 /** Codes whose kind alone would mislead: Cloudflare could not reach KuCoin's origin at all. */
 const BY_CODE: Record<string, FailureClass> = {
   521: 'not-placed',
-  523: 'not-placed',
-  // KuCoin's spot "duplicate" on the classic API is a 400100 whose msg names it.
+  523: 'not-placed'
 }
 
 /** Transport codes that mean the request never left: connecting failed. */
@@ -78,8 +77,17 @@ export function isDuplicateMessage (msg: string): boolean {
   return /clientOid\s*(is\s*)?duplicat|clientOidDuplicated|clientOid\s*(parameter\s*)?repeated/i.test(msg)
 }
 
+/**
+ * An HF order refused for arriving after `clientTimestamp + allowMaxTimeWindow`: KuCoin did not
+ * place it. Neither PROTOCOL nor the spec names its code, so it is known by its words.
+ */
+export function isLateArrival (msg: string): boolean {
+  return /allowMaxTimeWindow|clientTimestamp|time\s*window/i.test(msg)
+}
+
 export function classifyFailure (error: GatewayError): FailureClass {
   if (isDuplicateMessage(error.msg)) return 'duplicate'
+  if (error.kind === 'invalid-parameter' && isLateArrival(error.msg) && /later|expired|timeout|exceed/i.test(error.msg)) return 'not-placed'
   const byCode = BY_CODE[error.code]
   if (byCode !== undefined) return byCode
   if (causeCodes(error).some(code => NEVER_SENT.has(code))) return 'not-placed'

@@ -34,6 +34,8 @@ t.test('classifyFailure: not-placed, rejected, duplicate, unknown', async t => {
     ['126033 margin duplicate order', envelopeError('spot', 200, '126033', 'duplicate order', {}), 'duplicate'],
     ['300018 futures duplicate', envelopeError('futures', 200, '300018', 'clientOid parameter repeated', {}), 'duplicate'],
     ['classic clientOidDuplicated', envelopeError('spot', 200, '400100', 'validation.createOrder.clientOidDuplicated', {}), 'duplicate'],
+    ['HF late arrival (past allowMaxTimeWindow)', envelopeError('spot', 200, '400100', 'The order arrived later than clientTimestamp + allowMaxTimeWindow and was not placed.', {}), 'not-placed'],
+    ['a bad window parameter is a rejection', envelopeError('spot', 200, '400100', 'allowMaxTimeWindow is invalid', {}), 'rejected'],
     ['reset after sending', transportError('spot', socketError('ECONNRESET')), 'unknown'],
     ['headers timeout', transportError('spot', socketError('UND_ERR_HEADERS_TIMEOUT')), 'unknown'],
     ['500000', envelopeError('spot', 500, '500000', 'Internal Server Error', {}), 'unknown'],
