@@ -52,7 +52,7 @@ async function gateway (url: string, env: Record<string, string>): Promise<{ bas
     KUCOIN_API_SECRET: 'bench',
     KUCOIN_API_PASSPHRASE: 'bench',
     KGW_TRADING_ENABLED: 'true',
-    KGW_RATE_LIMIT_QUOTAS: 'Spot=100000000',
+    KGW_RATE_LIMIT_QUOTAS: 'Spot=1000000',
     KUCOIN_SPOT_URL: url,
     KUCOIN_FUTURES_URL: url,
     ...env

@@ -145,6 +145,9 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   // Time sync runs in the background: a KuCoin outage must not stop the
   // gateway from starting, /readyz reports it instead.
   // The first sync's result is logged per host, so a gateway that cannot reach KuCoin says so at start.
+  if (config.tradingEnabled && config.orders.journalPath === undefined) {
+    app.log.warn('KGW_IDEMPOTENCY_JOURNAL is not set: idempotency keys live in memory, so a key retried after a restart could place a second order')
+  }
   app.addHook('onReady', async () => {
     client.start(config.timeSyncIntervalMs).then(() => { reportUpstreams(app.log, client) }, () => {})
   })
