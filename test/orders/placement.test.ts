@@ -65,7 +65,8 @@ t.test('a body clientOid is the key when there is no header (ccxt), and is sent 
 })
 
 t.test('50 concurrent placements with one key: exactly one POST, every caller gets the same order', async t => {
-  const gw = await startGateway(t, { env: FAST })
+  // A window wider than the delay below, or the simulator refuses the order as a late arrival.
+  const gw = await startGateway(t, { env: { ...FAST, KGW_ORDER_TIME_WINDOW_MS: '10000' } })
   gw.sim.addFault({ method: 'POST', path: '/api/v1/hf/orders', times: 1, action: { kind: 'delay', ms: 300 } })
   const replies = await Promise.all(Array.from({ length: 50 }, async () => await place(gw, RESTING, 'burst')))
   t.equal(posts(gw), 1, 'one POST reached KuCoin')
@@ -117,7 +118,7 @@ t.test('reset before KuCoin ran it: settled as not-placed once the time window h
 })
 
 t.test('the same key while the first is still running, past KGW_IDEMPOTENCY_WAIT_MS: 409 with Retry-After, then the replay', async t => {
-  const gw = await startGateway(t, { env: { ...FAST, KGW_IDEMPOTENCY_WAIT_MS: '100' } })
+  const gw = await startGateway(t, { env: { ...FAST, KGW_IDEMPOTENCY_WAIT_MS: '100', KGW_ORDER_TIME_WINDOW_MS: '10000' } })
   gw.sim.addFault({ method: 'POST', path: '/api/v1/hf/orders', times: 1, action: { kind: 'delay', ms: 1500 } })
   const first = place(gw, RESTING, 'slow')
   await new Promise(resolve => setTimeout(resolve, 300))
