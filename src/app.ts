@@ -27,7 +27,7 @@ import { healthRoutes } from './routes/health.js'
 import { countRequests, metricsRoutes } from './routes/metrics.js'
 import { restRoutes } from './routes/rest.js'
 import { MemoryStore } from './orders/idempotency-store.js'
-import { Placements } from './orders/placements.js'
+import { Placements, type PlacementLog } from './orders/placements.js'
 import { placementRoutes } from './orders/routes.js'
 import { DEFAULT_SETTLE_DELAYS_MS } from './orders/settler.js'
 import { rootRoutes } from './routes/root.js'
@@ -100,7 +100,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   const books = createBooks(config, client, feeds, metrics)
   app.decorate('books', books)
   countRequests(app, metrics)
-  const placements = createPlacements(config, client, metrics)
+  const placements = createPlacements(config, client, metrics, app.log.child({ component: 'orders' }))
   app.decorate('placements', placements)
 
   installGracefulClose(app)
@@ -195,7 +195,7 @@ function createBooks (config: Config, client: KucoinClient, feeds: Record<Market
   return created
 }
 
-function createPlacements (config: Config, client: KucoinClient, metrics: Metrics): Placements {
+function createPlacements (config: Config, client: KucoinClient, metrics: Metrics, log: PlacementLog): Placements {
   const { orders } = config
   const store = new MemoryStore({ maxRecords: orders.maxRecords, ttlMs: orders.ttlMs, journalPath: orders.journalPath, fsync: orders.journalFsync })
   return new Placements(store, client, {
@@ -205,5 +205,5 @@ function createPlacements (config: Config, client: KucoinClient, metrics: Metric
     settleWaitMs: orders.settleWaitMs,
     settleMaxMs: orders.settleMaxMs,
     settleDelaysMs: DEFAULT_SETTLE_DELAYS_MS
-  }, metrics.placementObserver())
+  }, metrics.placementObserver(), log)
 }

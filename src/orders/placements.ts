@@ -35,6 +35,12 @@ export interface PlacementObserver {
   settled: (outcome: Outcome, seconds: number, lookups: number) => void
 }
 
+/** Where unclear outcomes are reported (the app's pino logger; its output is scrubbed of secrets). */
+export interface PlacementLog {
+  warn: (fields: object, msg: string) => void
+  info: (fields: object, msg: string) => void
+}
+
 export interface PlacementCall {
   /** Access Caller.name: keys are scoped per caller. */
   caller: string
@@ -76,7 +82,8 @@ export class Placements {
     readonly store: IdempotencyStore,
     private readonly client: KucoinClient,
     private readonly settings: PlacementSettings,
-    private readonly observer?: PlacementObserver
+    private readonly observer?: PlacementObserver,
+    private readonly log?: PlacementLog
   ) {
     this.settler = new Settler({
       delaysMs: settings.settleDelaysMs,
@@ -163,6 +170,8 @@ export class Placements {
     }
     // Unknown, or a duplicate (an ACTIVE order has this clientOid: the first request is live; find it).
     // A duplicate proves the order exists, so its lookups never conclude "not placed".
+    this.log?.warn({ key: record.key, clientOid: record.clientOid, market: record.market, kind: error.kind, code: error.code },
+      `order placement ${kind === 'duplicate' ? 'answered duplicate clientOid' : 'answer lost'} (${error.detail}); settling it by lookup`)
     const unknown: PlacementRecord = { ...record, outcome: 'unknown', updatedAt: Date.now() }
     if (kind === 'duplicate') delete unknown.notPlacedAfter
     await this.store.update(unknown)
@@ -223,6 +232,7 @@ export class Placements {
 
   /** Stores a settlement; the record as it now stands (undefined once dropped as not placed). */
   private async apply (record: PlacementRecord, settlement: Settlement): Promise<PlacementRecord | undefined> {
+    this.log?.info({ key: record.key, clientOid: record.clientOid, market: record.market, outcome: settlement.outcome }, `order placement settled: ${settlement.outcome}`)
     const current = await this.store.get(record.caller, record.key) ?? record
     if (current.outcome === 'placed' || current.outcome === 'rejected') return current
     if (settlement.outcome === 'not-placed') {
