@@ -7,6 +7,7 @@ import { booksBench } from './books.js'
 import { fanoutBench } from './fanout.js'
 import { governorBench } from './governor.js'
 import { graphqlBench } from './graphql.js'
+import { placementsBench } from './placements.js'
 import { restProxyBench } from './rest-proxy.js'
 import { replicaBudgetBench } from './replica-budget.js'
 import { restStaticBench } from './rest-static.js'
@@ -18,7 +19,8 @@ const benches: Record<string, () => Promise<string>> = {
   graphql: graphqlBench,
   books: booksBench,
   governor: governorBench,
-  'replica-budget': replicaBudgetBench
+  'replica-budget': replicaBudgetBench,
+  placements: placementsBench
 }
 
 execSync('npm run --silent build', { stdio: 'inherit' })

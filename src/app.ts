@@ -27,6 +27,10 @@ import { graphiqlRoutes } from './routes/graphiql.js'
 import { healthRoutes } from './routes/health.js'
 import { countRequests, metricsRoutes } from './routes/metrics.js'
 import { restRoutes } from './routes/rest.js'
+import { MemoryStore } from './orders/idempotency-store.js'
+import { Placements, type PlacementLog } from './orders/placements.js'
+import { placementRoutes } from './orders/routes.js'
+import { DEFAULT_SETTLE_DELAYS_MS } from './orders/settler.js'
 import { rootRoutes } from './routes/root.js'
 import { bulletRoutes } from './ws/bullet.js'
 import { downstreamRoutes } from './ws/downstream.js'
@@ -42,6 +46,7 @@ declare module 'fastify' {
     metrics: Metrics
     feeds: Record<Market, Feed>
     books: Books
+    placements: Placements
     /** Removes this configuration's secrets and anything signature-shaped from a text (logs, problems, GraphQL errors). */
     scrub: Scrub
   }
@@ -102,6 +107,8 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   const books = createBooks(config, client, feeds, metrics)
   app.decorate('books', books)
   countRequests(app, metrics)
+  const placements = createPlacements(config, client, metrics, app.log.child({ component: 'orders' }))
+  app.decorate('placements', placements)
 
   installGracefulClose(app)
   // Registered once at the root with our limits (mercurius reuses it later):
@@ -114,7 +121,8 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(healthRoutes, { client, feeds, staleAfterMs: config.timeSyncIntervalMs * 3 })
   await app.register(metricsRoutes, { metrics })
   await app.register(docsRoutes)
-  await app.register(restRoutes, { access, client, catalog, config })
+  await app.register(restRoutes, { access, client, catalog, config, placements })
+  await app.register(placementRoutes, { access, placements })
   await app.register(bookRoutes, { access, books })
   const wsTokens = new TokenStore(config.ws.tokenTtlMs, 100_000)
   await app.register(bulletRoutes, {
@@ -138,16 +146,21 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     },
     virtual: new BookTopics(books)
   })
-  await app.register(graphqlPlugin, { config, tokens: access, metrics, client, catalog, feeds, books })
+  await app.register(graphqlPlugin, { config, tokens: access, metrics, client, catalog, feeds, books, placements })
   await app.register(graphiqlRoutes)
 
   // Time sync runs in the background: a KuCoin outage must not stop the
   // gateway from starting, /readyz reports it instead.
   // The first sync's result is logged per host, so a gateway that cannot reach KuCoin says so at start.
+  if (config.tradingEnabled && config.orders.journalPath === undefined) {
+    app.log.warn('KGW_IDEMPOTENCY_JOURNAL is not set: idempotency keys live in memory, so a key retried after a restart could place a second order')
+  }
   app.addHook('onReady', async () => {
     client.start(config.timeSyncIntervalMs).then(() => { reportUpstreams(app.log, client) }, () => {})
   })
   app.addHook('onClose', async () => {
+    placements.close()
+    await placements.store.close()
     books.close()
     for (const feed of Object.values(feeds)) feed.close()
     await client.close()
@@ -187,4 +200,17 @@ function createBooks (config: Config, client: KucoinClient, feeds: Record<Market
   })
   metrics.bookSeries(created)
   return created
+}
+
+function createPlacements (config: Config, client: KucoinClient, metrics: Metrics, log: PlacementLog): Placements {
+  const { orders } = config
+  const store = new MemoryStore({ maxRecords: orders.maxRecords, ttlMs: orders.ttlMs, journalPath: orders.journalPath, fsync: orders.journalFsync })
+  return new Placements(store, client, {
+    timeWindowMs: orders.timeWindowMs,
+    graceMs: orders.settleGraceMs,
+    inFlightWaitMs: orders.inFlightWaitMs,
+    settleWaitMs: orders.settleWaitMs,
+    settleMaxMs: orders.settleMaxMs,
+    settleDelaysMs: DEFAULT_SETTLE_DELAYS_MS
+  }, metrics.placementObserver(), log)
 }

@@ -71,6 +71,19 @@ export interface Config {
     ttlMs: number
     maxBytes: number
   }
+  /** Safe order placement (src/orders/): idempotency records and settling lost answers. */
+  orders: {
+    /** Append-only journal that keeps idempotency records across restarts; unset keeps them in memory only. */
+    journalPath: string | undefined
+    journalFsync: boolean
+    maxRecords: number
+    ttlMs: number
+    inFlightWaitMs: number
+    timeWindowMs: number
+    settleGraceMs: number
+    settleWaitMs: number
+    settleMaxMs: number
+  }
   timeSyncIntervalMs: number
   bodyLimitBytes: number
   /** How long a graceful close may take before the process exits anyway. */
@@ -430,6 +443,17 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       shareInFlight: r.bool('KGW_SHARE_IN_FLIGHT', true),
       ttlMs: r.int('KGW_CACHE_TTL_MS', 0, 0, 60_000),
       maxBytes: r.int('KGW_CACHE_MAX_BYTES', 4 * 1024 * 1024, 0, 1024 * 1024 * 1024)
+    },
+    orders: {
+      journalPath: r.string('KGW_IDEMPOTENCY_JOURNAL', '') || undefined,
+      journalFsync: r.bool('KGW_IDEMPOTENCY_FSYNC', false),
+      maxRecords: r.int('KGW_IDEMPOTENCY_MAX_RECORDS', 100_000, 1, 10_000_000),
+      ttlMs: r.int('KGW_IDEMPOTENCY_TTL_MS', 24 * 3_600_000, 1000, 30 * 24 * 3_600_000),
+      inFlightWaitMs: r.int('KGW_IDEMPOTENCY_WAIT_MS', 10_000, 0, 600_000),
+      timeWindowMs: r.int('KGW_ORDER_TIME_WINDOW_MS', 5000, 0, 600_000),
+      settleGraceMs: r.int('KGW_SETTLE_GRACE_MS', 2000, 0, 600_000),
+      settleWaitMs: r.int('KGW_SETTLE_WAIT_MS', 3000, 0, 600_000),
+      settleMaxMs: r.int('KGW_SETTLE_MAX_MS', 30_000, 0, 3_600_000)
     },
     timeSyncIntervalMs: r.int('KGW_TIME_SYNC_INTERVAL_MS', 60_000, 1000, 86_400_000),
     bodyLimitBytes: r.int('KGW_BODY_LIMIT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),

@@ -63,6 +63,12 @@ export const ERROR_KINDS = {
   'upstream-reset': { status: 502, title: 'KuCoin closed the connection' },
   'upstream-tls': { status: 502, title: 'TLS handshake with KuCoin failed' },
   'upstream-bad-response': { status: 502, title: 'KuCoin sent a response that is not a KuCoin envelope' },
+  // Safe placement (src/orders/): idempotency keys and settled outcomes.
+  'idempotency-key-required': { status: 428, title: 'An order placement needs an Idempotency-Key header or a clientOid' },
+  'idempotency-key-reused': { status: 422, title: 'This Idempotency-Key was used with a different request' },
+  'idempotency-key-in-flight': { status: 409, title: 'A placement with this Idempotency-Key is still running' },
+  'order-outcome-unknown': { status: 202, title: 'The order\'s outcome is not known yet' },
+  'placement-not-found': { status: 404, title: 'No placement with this Idempotency-Key' },
   // Verified order books (src/books/).
   'book-limit-reached': { status: 503, title: 'The gateway holds as many order books as it may' },
   'book-not-ready': { status: 504, title: 'The order book was not verified in time' },

@@ -14,6 +14,7 @@ import type { Governor } from './kucoin/governor/governor.js'
 import type { SharedBudget } from './replicas/budget.js'
 import type { SharedGets } from './kucoin/shared-gets.js'
 import { codeTable } from './kucoin/errors.js'
+import type { PlacementObserver } from './orders/placements.js'
 import { findEndpoint } from './policy.js'
 import { REFUSAL_REASONS, type Feed } from './ws/feed.js'
 
@@ -110,6 +111,27 @@ export class Metrics {
     registers: [this.registry]
   })
 
+  readonly orderPlacements = new Counter({
+    name: 'kgw_order_placements_total',
+    help: 'Order placement answers, by market, route (spot-hf, spot-hf-sync, spot-classic, margin-hf, futures), outcome (placed, rejected, unknown, not-placed) and whether it was a replay',
+    labelNames: ['market', 'route', 'outcome', 'replayed'] as const,
+    registers: [this.registry]
+  })
+
+  readonly orderSettleDuration = new Histogram({
+    name: 'kgw_order_settle_duration_seconds',
+    help: 'Time to settle a placement whose answer was lost (lookups by clientOid), by result (placed, not-placed, unknown)',
+    labelNames: ['outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry]
+  })
+
+  readonly orderSettleLookups = new Counter({
+    name: 'kgw_order_settle_lookups_total',
+    help: 'Order lookups by clientOid made while settling placements',
+    registers: [this.registry]
+  })
+
   constructor (sources: MetricSources) {
     this.catalog = sources.catalog
     collectDefaultMetrics({ register: this.registry, prefix: 'kgw_' })
@@ -125,6 +147,17 @@ export class Metrics {
     const key = `${route} ${method}`
     this.httpCounts.inc(`${key} ${status}`, () => ({ route, method, status: String(status) }))
     this.httpDuration.observe(key, () => ({ route, method }), seconds)
+  }
+
+  /** What src/orders/ reports: every placement answer and every settlement. */
+  placementObserver (): PlacementObserver {
+    return {
+      placement: (market, route, outcome, replayed) => { this.orderPlacements.inc({ market, route, outcome, replayed: replayed ? 'true' : 'false' }) },
+      settled: (outcome, seconds, lookups) => {
+        this.orderSettleDuration.observe({ outcome }, seconds)
+        this.orderSettleLookups.inc(lookups)
+      }
+    }
   }
 
   /** The client's per-call report: duration, outcome, KuCoin code, rate-limit headers. */

@@ -72,7 +72,8 @@ t.test('the shell word splitter reads quotes as a shell does', async t => {
 })
 
 t.test("the README's curl commands do what it says", async t => {
-  const gw = await startGateway(t)
+  // Trading on, for the "Placing orders safely" examples.
+  const gw = await startGateway(t, { env: { KGW_TRADING_ENABLED: 'true' } })
   t.ok(curls.length >= 5, `found ${curls.length} curl commands`)
   for (const curl of curls) {
     const path = curl.url.slice('http://127.0.0.1:8080'.length)
@@ -87,12 +88,16 @@ t.test("the README's curl commands do what it says", async t => {
       t.equal(reply.status, 200, `${what}: 200`)
       const book = reply.json<{ bids: unknown[], asks: unknown[], sequence: unknown }>()
       t.ok(book.bids.length > 0 && book.asks.length > 0 && book.sequence !== undefined, `${what}: a verified book`)
+    } else if (path.startsWith('/placements/')) {
+      t.equal(reply.status, 200, `${what}: 200`)
+      t.equal(reply.json().outcome, 'placed', `${what}: the placement the README made`)
     } else if (path.includes('withdrawals')) {
       t.equal(reply.status, 403, `${what}: refused, as the README says`)
       t.equal(reply.json().type, 'urn:kgw:endpoint-denied')
     } else {
       t.equal(reply.status, 200, `${what}: 200`)
       t.equal(reply.json().code, '200000', `${what}: KuCoin's success envelope`)
+      if (curl.method === 'POST') t.equal(reply.headers['kgw-order-outcome'], 'placed', `${what}: placed`)
     }
   }
 })

@@ -21,6 +21,8 @@ export interface ErrorExtensions extends Record<string, unknown> {
   market?: string
   retryAfterMs?: number
   requestId?: string
+  /** An order placement's outcome (src/orders/): `rejected` or `not-placed` on errors. */
+  outcome?: string
 }
 
 export function gatewayExtensions (error: GatewayError, requestId?: string): ErrorExtensions {
@@ -35,6 +37,8 @@ export function gatewayExtensions (error: GatewayError, requestId?: string): Err
   if (error.market) extensions.market = error.market
   if (error.retryAfterMs !== undefined) extensions.retryAfterMs = error.retryAfterMs
   if (requestId !== undefined) extensions.requestId = requestId
+  const outcome = error.headers['kgw-order-outcome']
+  if (outcome !== undefined) extensions.outcome = outcome
   return extensions
 }
 

@@ -30,6 +30,7 @@ import { BOOK_SUBSCRIPTIONS, PRIVATE_SUBSCRIPTIONS } from './resolvers/subscript
 import type { Books } from '../books/books.js'
 import { loadSdl } from './schema.js'
 import { Upstream } from './upstream.js'
+import type { Placements } from '../orders/placements.js'
 
 export interface GraphqlOptions {
   config: Config
@@ -39,6 +40,7 @@ export interface GraphqlOptions {
   catalog: Catalog
   feeds: Record<Market, Feed>
   books: Books
+  placements: Placements
 }
 
 declare module 'fastify' {
@@ -48,7 +50,7 @@ declare module 'fastify' {
   }
 }
 
-async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, client, catalog, feeds, books }: GraphqlOptions): Promise<void> {
+async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, client, catalog, feeds, books, placements }: GraphqlOptions): Promise<void> {
   const access: AccessOptions = { tokens, hasCredentials: client.hasCredentials, tradingEnabled: config.tradingEnabled }
   // Every HTTP operation needs a token with read, like REST: a 401/403 problem before any parsing,
   // whatever else the request says (an `Upgrade: h2c` header is still HTTP). Only a real WebSocket
@@ -80,11 +82,12 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
   const upstream = new Upstream({
     client,
     catalog,
-    policy: { tradingEnabled: config.tradingEnabled, hasCredentials: client.hasCredentials }
+    policy: { tradingEnabled: config.tradingEnabled, hasCredentials: client.hasCredentials },
+    placements
   })
   const streams = newStreamStats()
   // Subscriptions are served by live/ (grouped executions), not by mercurius.
-  const { Subscription, ...resolvers } = buildResolvers(upstream, { feeds, books, stats: streams })
+  const { Subscription, ...resolvers } = buildResolvers(upstream, { feeds, books, stats: streams }, placements)
   await app.register(mercurius, {
     schema: loadSdl(),
     resolvers: resolvers as unknown as IResolvers,

@@ -28,10 +28,14 @@ export type BookUpdateKind = 'SNAPSHOT' | 'CHANGES' | 'RESYNC' | 'RECOVERY'
 export type CandleInterval = 'MIN_1' | 'MIN_3' | 'MIN_5' | 'MIN_15' | 'MIN_30' | 'HOUR_1' | 'HOUR_2' | 'HOUR_4' | 'HOUR_6' | 'HOUR_8' | 'HOUR_12' | 'DAY_1' | 'WEEK_1' | 'MONTH_1'
 /** Order book depths available as futures snapshots. */
 export type FuturesBookDepth = 'TOP_20' | 'TOP_100' | 'FULL'
+/** How a placement ended, as far as the gateway knows. */
+export type OrderOutcome = 'PLACED' | 'UNKNOWN'
 /** Which orders a listing returns. */
 export type OrderStatus = 'ACTIVE' | 'DONE'
 /** How an order is priced. */
 export type OrderType = 'LIMIT' | 'MARKET'
+/** Every state a placement can be in (GET /placements/{key}). */
+export type PlacementOutcome = 'PENDING' | 'PLACED' | 'REJECTED' | 'UNKNOWN' | 'NOT_PLACED'
 /** Which side of the book an order or trade is on. */
 export type Side = 'BUY' | 'SELL'
 /** Order book depths available as spot snapshots. */
@@ -57,7 +61,7 @@ export interface FuturesOrderInput {
   leverage: string
   /** `ISOLATED` (default) or `CROSS`. */
   marginMode?: string | null
-  /** Idempotency key: 1–40 of a-z A-Z 0-9 _ -. Generated when omitted. */
+  /** KuCoin's client order id (1–40 of a-z A-Z 0-9 _ -), sent unchanged; when omitted the gateway derives one from the caller and `idempotencyKey`. */
   clientOid?: string | null
   /** `GTC` (default) or `IOC`. */
   timeInForce?: TimeInForce | null
@@ -84,7 +88,7 @@ export interface SpotOrderInput {
   size?: string | null
   /** Market orders only: how much quote currency to spend or receive. */
   funds?: string | null
-  /** Idempotency key: 1–40 of a-z A-Z 0-9 _ -. Generated when omitted. */
+  /** KuCoin's client order id (1–40 of a-z A-Z 0-9 _ -), sent unchanged; when omitted the gateway derives one from the caller and `idempotencyKey`. */
   clientOid?: string | null
   /** Limit orders: how long the order stays on the book (default GTC). */
   timeInForce?: TimeInForce | null
@@ -593,15 +597,15 @@ export interface MarkPrice {
   /** When KuCoin computed them. */
   time: number
 }
-/** Trading. Every mutation is refused (null plus an `endpoint-denied` error) unless the gateway runs with `KGW_TRADING_ENABLED=true`, and needs KuCoin credentials on the gateway. Mutations are never retried by the gateway. */
+/** Trading. Every mutation is refused (null plus an `endpoint-denied` error) unless the gateway runs with `KGW_TRADING_ENABLED=true`, and needs KuCoin credentials on the gateway. Placements are idempotent (README "Placing orders safely"): each takes an `idempotencyKey` (1–64 of `A-Z a-z 0-9 _ . : -`), scoped to the caller. The same key with the same input never places a second order — it answers with the first one's outcome, also after a gateway restart when the journal is on (`KGW_IDEMPOTENCY_JOURNAL`). The same key with different input is an `idempotency-key-reused` error. A rejection is an error whose `extensions.outcome` is `rejected` (replayed for the same key); `not-placed` errors (rate limit, auth, nothing sent) are safe to retry with the same key. A placement whose answer KuCoin lost is settled by the gateway: the result says `UNKNOWN` when it could not tell in time; `placement(key:)` or the same mutation again gives the settled result. */
 export interface Mutation {
-  /** Places a spot HF order (`POST /api/v1/hf/orders`). `clientOid` is the idempotency key: resending the same one while that order is active gets a `duplicate-client-oid` error instead of a second order. When omitted the gateway generates one and returns it. */
+  /** Places a spot HF order (`POST /api/v1/hf/orders`). The `clientOid` sent is the input's, or one derived from the caller and `idempotencyKey`. */
   placeSpotOrder?: OrderPlacement | null | undefined
   /** Cancels one spot HF order by `orderId` or `clientOid` (exactly one) (`DELETE /api/v1/hf/orders/{orderId}` or `/client-order/{clientOid}`). */
   cancelSpotOrder?: OrderCancellation | null | undefined
   /** Cancels every open spot HF order of one symbol (`DELETE /api/v1/hf/orders`). */
   cancelAllSpotOrders?: OrderCancellation | null | undefined
-  /** Places a futures order (`POST /api/v1/orders`). `clientOid` works as on spot; KuCoin requires one, so the gateway generates it when omitted. */
+  /** Places a futures order (`POST /api/v1/orders`), idempotent by `idempotencyKey` as `placeSpotOrder`. */
   placeFuturesOrder?: OrderPlacement | null | undefined
   /** Cancels one futures order by `orderId`, or by `clientOid` together with `symbol` (`DELETE /api/v1/orders/{orderId}` or `/client-order/{clientOid}`). */
   cancelFuturesOrder?: OrderCancellation | null | undefined
@@ -610,6 +614,8 @@ export interface Mutation {
 }
 export interface MutationPlaceSpotOrderArgs {
   input: SpotOrderInput
+  /** Names this placement: retrying with it never places twice. */
+  idempotencyKey: string
 }
 export interface MutationCancelSpotOrderArgs {
   /** The order's symbol. */
@@ -622,6 +628,8 @@ export interface MutationCancelAllSpotOrdersArgs {
 }
 export interface MutationPlaceFuturesOrderArgs {
   input: FuturesOrderInput
+  /** Names this placement: retrying with it never places twice. */
+  idempotencyKey: string
 }
 export interface MutationCancelFuturesOrderArgs {
   orderId?: string | null
@@ -652,12 +660,18 @@ export interface OrderCancellation {
   /** Client order ids KuCoin reports cancelled (cancel by clientOid). */
   clientOids: Array<string>
 }
-/** A placed order. */
+/** A placement's answer. */
 export interface OrderPlacement {
-  /** KuCoin's order id. */
-  orderId: string
-  /** The client order id: yours, or the one the gateway generated. */
+  /** `PLACED`, or `UNKNOWN` while the gateway is still settling a lost answer. */
+  outcome: OrderOutcome
+  /** KuCoin's order id; null while the outcome is unknown. */
+  orderId?: string | null | undefined
+  /** The client order id KuCoin got: yours, or the one derived from the key. */
   clientOid: string
+  /** The key this placement was made with. */
+  idempotencyKey: string
+  /** True when this answer repeats an earlier placement with the same key. */
+  replayed: boolean
 }
 /** Where the next page starts. Every paged list in this schema takes `first: Int` (how many items; each list documents its default and maximum) and `after: String` (the `endCursor` of the previous page; omit it for the first page) and answers `{ items, pageInfo }`, newest first. Cursors are opaque and only valid for the same list with the same filter arguments. */
 export interface PageInfo {
@@ -665,6 +679,23 @@ export interface PageInfo {
   hasNextPage: boolean
   /** Pass this as `after` to get the next page; null when there is none. */
   endCursor?: string | null | undefined
+}
+/** A placement made with an idempotency key (the same as `GET /placements/{key}`). */
+export interface Placement {
+  key: string
+  clientOid: string
+  market: string
+  outcome: PlacementOutcome
+  orderId?: string | null | undefined
+  error?: PlacementError | null | undefined
+  /** When the gateway last changed this record. */
+  updatedAt: number
+}
+/** A placement's error, as its problem `type`, KuCoin's `code` and `msg`. */
+export interface PlacementError {
+  type: string
+  code: string
+  msg: string
 }
 /** Read access to KuCoin through the gateway. Market data needs no credentials (except the full spot order book); the account namespaces need KuCoin credentials configured on the gateway, and answer `credentials-missing` errors per field otherwise. */
 export interface Query {
@@ -676,6 +707,12 @@ export interface Query {
   spotAccount: SpotAccount
   /** The futures account: overview, positions and orders. Private. */
   futuresAccount: FuturesAccount
+  /** Your placement made with this idempotency key (REST `Idempotency-Key` or the mutations' `idempotencyKey`), settled first if its outcome is unknown; null when there is none (never sent, not placed, or expired). Needs no KuCoin call unless the outcome is unknown. */
+  placement?: Placement | null | undefined
+}
+export interface QueryPlacementArgs {
+  /** The idempotency key. */
+  key: string
 }
 /** Whether a KuCoin market is open. */
 export interface ServiceStatus {
@@ -1180,6 +1217,7 @@ export interface QueryResolvers<TContext> {
   futures: Resolver<unknown, NoArgs, TContext, FuturesMarket>
   spotAccount: Resolver<unknown, NoArgs, TContext, SpotAccount>
   futuresAccount: Resolver<unknown, NoArgs, TContext, FuturesAccount>
+  placement: Resolver<unknown, QueryPlacementArgs, TContext, Placement | null | undefined>
 }
 export interface SpotAccountResolvers<TContext> {
   balances: Resolver<SpotAccount, SpotAccountBalancesArgs, TContext, Array<Balance> | null | undefined>
@@ -1241,6 +1279,8 @@ export interface Resolvers<TContext> {
   OrderCancellation?: FieldResolvers<OrderCancellation, TContext>
   OrderPlacement?: FieldResolvers<OrderPlacement, TContext>
   PageInfo?: FieldResolvers<PageInfo, TContext>
+  Placement?: FieldResolvers<Placement, TContext>
+  PlacementError?: FieldResolvers<PlacementError, TContext>
   ServiceStatus?: FieldResolvers<ServiceStatus, TContext>
   SpotFill?: FieldResolvers<SpotFill, TContext>
   SpotFillPage?: FieldResolvers<SpotFillPage, TContext>

@@ -7,6 +7,8 @@ import { LRUCache } from 'lru-cache'
 import { GatewayError } from '../errors.js'
 import type { Catalog, Endpoint, Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
+import { placementTarget } from '../orders/placement-targets.js'
+import type { PlacedAnswer, Placements } from '../orders/placements.js'
 import { decide, type Decision, type PolicyOptions } from '../policy.js'
 import { callContext } from './call-context.js'
 
@@ -16,6 +18,7 @@ export interface UpstreamOptions {
   client: KucoinClient
   catalog: Catalog
   policy: PolicyOptions
+  placements: Placements
 }
 
 /** `a=1&b=x%20y` in the order given; absent values are left out. */
@@ -46,6 +49,32 @@ export class Upstream {
     const { signed, endpoint } = this.allow(market, method, path)
     const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body))
     return this.options.client.data<T>(market, method, path, { ...callContext.getStore(), query: encodeQuery(options.params ?? {}), signed, endpoint, body })
+  }
+
+  /** An order placement, idempotent by `key` for `caller` (src/orders/); the same path as a REST placement. */
+  async place (market: Market, path: string, body: object, key: string, caller: string): Promise<PlacedAnswer> {
+    const { signed, endpoint } = this.allow(market, 'POST', path)
+    const target = placementTarget(market, 'POST', path)
+    if (target === undefined) throw new GatewayError('internal', { market, detail: `${path} is not a placement route` })
+    const context = callContext.getStore()
+    return await this.options.placements.place({
+      caller,
+      key,
+      target,
+      body: Buffer.from(JSON.stringify(body)),
+      send: async sent => await this.options.client.request({
+        market,
+        method: 'POST',
+        path,
+        query: '',
+        body: sent,
+        headers: { accept: 'application/json', 'content-type': 'application/json' },
+        signed,
+        endpoint,
+        caller: context?.caller,
+        signal: context?.signal
+      })
+    })
   }
 
   /** The policy's verdict; its endpoint (when the catalog knows it) tells the governor the call's pool and weight. */

@@ -10,6 +10,8 @@ import type { Catalog, Market } from '../kucoin/catalog.js'
 import { abortOnClose, fairShareKey } from '../http/caller-signal.js'
 import { pickRequestHeaders, type KucoinClient } from '../kucoin/client.js'
 import { bodyForClient } from '../kucoin/response-encoding.js'
+import { placementTarget } from '../orders/placement-targets.js'
+import type { Placements } from '../orders/placements.js'
 import { decide, type Decision } from '../policy.js'
 
 export interface RestRoutesOptions {
@@ -17,6 +19,7 @@ export interface RestRoutesOptions {
   client: KucoinClient
   catalog: Catalog
   config: Config
+  placements: Placements
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const
@@ -29,7 +32,7 @@ export function splitUrl (url: string, prefixLength: number): { path: string, qu
     : { path: url.slice(prefixLength, q), query: url.slice(q + 1) }
 }
 
-export async function restRoutes (app: FastifyInstance, { access, client, catalog, config }: RestRoutesOptions): Promise<void> {
+export async function restRoutes (app: FastifyInstance, { access, client, catalog, config, placements }: RestRoutesOptions): Promise<void> {
   // Signatures cover the exact body bytes, so bodies are never parsed here.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body) })
@@ -65,7 +68,7 @@ export async function restRoutes (app: FastifyInstance, { access, client, catalo
           throw new GatewayError('route-not-found', { market, detail: `KuCoin paths start with /api/ (got ${path || '/'})` })
         }
         const body = request.body as Buffer | undefined
-        const res = await client.request({
+        const upstream = {
           market,
           method,
           path,
@@ -76,7 +79,21 @@ export async function restRoutes (app: FastifyInstance, { access, client, catalo
           endpoint: decision.endpoint,
           caller: fairShareKey(request, caller, access.enabled),
           signal: abortOnClose(reply)
-        })
+        }
+        // Order placements are idempotent by key and always answer with an outcome (src/orders/).
+        const target = placementTarget(market, method, path)
+        if (target !== undefined) {
+          const header = request.headers['idempotency-key']
+          const placed = await placements.place({
+            caller: caller.name,
+            key: typeof header === 'string' ? header : undefined,
+            target,
+            body: upstream.body,
+            send: async sent => await client.request({ ...upstream, body: sent })
+          })
+          return reply.code(placed.status).headers(placed.headers).send(placed.body)
+        }
+        const res = await client.request(upstream)
         const { body: out, headers } = bodyForClient(request.headers['accept-encoding'], res)
         const vary = reply.getHeader('vary')
         if (vary !== undefined) headers.vary = `${String(vary)}, ${headers.vary}`

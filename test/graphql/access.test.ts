@@ -13,7 +13,7 @@ const env = {
   KGW_TOKENS: `viewer:${READ}:read,trader:${TRADE}:read+trade,streamer:${STREAM}:read+private-stream`
 }
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
-const PLACE = 'mutation ($input: SpotOrderInput!) { placeSpotOrder(input: $input) { orderId } }'
+const PLACE = 'mutation ($input: SpotOrderInput!) { placeSpotOrder(input: $input, idempotencyKey: "access-1") { orderId } }'
 const order = { symbol: 'BTC-USDT', side: 'BUY', type: 'LIMIT', price: '1000', size: '0.001' }
 
 t.test('HTTP: 401 without a token; read runs queries; mutations need trade', async t => {

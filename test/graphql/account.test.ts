@@ -4,8 +4,11 @@ import t from 'tap'
 import { startGateway, type Gateway } from '../helper.js'
 import { errorAt, gql } from './gql.js'
 
+let placements = 0
+
 async function placeSpot (gw: Gateway, body: Record<string, unknown>): Promise<{ orderId: string, clientOid: string }> {
-  const res = await gw.call('POST', '/spot/api/v1/hf/orders', { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const headers = { 'content-type': 'application/json', 'idempotency-key': `account-${++placements}` }
+  const res = await gw.call('POST', '/spot/api/v1/hf/orders', { headers, body: JSON.stringify(body) })
   return res.json().data
 }
 

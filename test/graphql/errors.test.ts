@@ -84,7 +84,7 @@ t.test('a malformed query is a bad request before anything runs', async t => {
   const unknown = await gql(gw, '{ spot { nothing } }')
   t.equal(unknown.status, 400)
   t.match(unknown.errors?.[0], { message: /nothing/, extensions: { type: 'urn:kgw:bad-request' } })
-  const decimal = await gql(gw, 'mutation { placeSpotOrder(input: { symbol: "BTC-USDT", side: BUY, price: "1e3", size: "1" }) { orderId } }')
+  const decimal = await gql(gw, 'mutation { placeSpotOrder(input: { symbol: "BTC-USDT", side: BUY, price: "1e3", size: "1" }, idempotencyKey: "e-1") { orderId } }')
   t.equal(decimal.status, 400)
   t.match(decimal.errors?.[0], { message: /Decimal/, extensions: { type: 'urn:kgw:bad-request' } })
   t.same(gw.sim.requests.filter(r => !r.url.startsWith('/api/v1/timestamp')), [], 'KuCoin saw nothing')

@@ -4,8 +4,8 @@ import t from 'tap'
 import { seen, startGateway } from '../helper.js'
 import { errorAt, gql } from './gql.js'
 
-const PLACE_SPOT = 'mutation ($input: SpotOrderInput!) { placeSpotOrder(input: $input) { orderId clientOid } }'
-const PLACE_FUTURES = 'mutation ($input: FuturesOrderInput!) { placeFuturesOrder(input: $input) { orderId clientOid } }'
+const PLACE_SPOT = 'mutation ($input: SpotOrderInput!, $key: String!) { placeSpotOrder(input: $input, idempotencyKey: $key) { outcome orderId clientOid idempotencyKey replayed } }'
+const PLACE_FUTURES = 'mutation ($input: FuturesOrderInput!, $key: String!) { placeFuturesOrder(input: $input, idempotencyKey: $key) { outcome orderId clientOid replayed } }'
 const restingSpot = { symbol: 'BTC-USDT', side: 'BUY', type: 'LIMIT', price: '1000', size: '0.001' }
 const restingFutures = { symbol: 'XBTUSDTM', side: 'BUY', type: 'LIMIT', price: '1000', size: 1, leverage: '5' }
 
@@ -13,10 +13,10 @@ t.test('trading off (the default): every mutation is endpoint-denied and KuCoin 
   const gw = await startGateway(t)
   gw.sim.clearRequests()
   const mutations = [
-    [PLACE_SPOT, { input: restingSpot }, 'placeSpotOrder'],
+    [PLACE_SPOT, { input: restingSpot, key: 'off-1' }, 'placeSpotOrder'],
     ['mutation { cancelSpotOrder(symbol: "BTC-USDT", orderId: "x") { orderIds } }', {}, 'cancelSpotOrder'],
     ['mutation { cancelAllSpotOrders(symbol: "BTC-USDT") { orderIds } }', {}, 'cancelAllSpotOrders'],
-    [PLACE_FUTURES, { input: restingFutures }, 'placeFuturesOrder'],
+    [PLACE_FUTURES, { input: restingFutures, key: 'off-2' }, 'placeFuturesOrder'],
     ['mutation { cancelFuturesOrder(orderId: "x") { orderIds } }', {}, 'cancelFuturesOrder'],
     ['mutation { cancelAllFuturesOrders(symbol: "XBTUSDTM") { orderIds } }', {}, 'cancelAllFuturesOrders']
   ] as const
@@ -29,24 +29,31 @@ t.test('trading off (the default): every mutation is endpoint-denied and KuCoin 
   t.same(seen(gw.sim, '/api/v1/hf').concat(seen(gw.sim, '/api/v1/orders'), seen(gw.sim, '/api/v3/orders')), [], 'no order call reached KuCoin')
 })
 
-t.test('trading on: spot place (clientOid generated or kept), duplicate, cancel by id, by clientOid, all', async t => {
+t.test('trading on: spot place (clientOid derived from the key, or kept), replay, reused key, cancel by id, by clientOid, all', async t => {
   const gw = await startGateway(t, { env: { KGW_TRADING_ENABLED: 'true' } })
-  const first = await gql(gw, PLACE_SPOT, { input: restingSpot })
+  const first = await gql(gw, PLACE_SPOT, { input: restingSpot, key: 'g-1' })
   t.notOk(first.errors)
-  t.match(first.data.placeSpotOrder, { orderId: /^[0-9a-f]{24}$/, clientOid: /^[0-9a-f]{32}$/ }, 'a generated clientOid')
+  t.match(first.data.placeSpotOrder, { outcome: 'PLACED', orderId: /^[0-9a-f]{24}$/, clientOid: /^k[A-Za-z0-9_-]{39}$/, idempotencyKey: 'g-1', replayed: false }, 'a clientOid derived from the key')
   const sent = seen(gw.sim, '/api/v1/hf/orders').find(r => r.method === 'POST')
-  t.equal(JSON.parse(sent!.body).clientOid, first.data.placeSpotOrder.clientOid, 'the generated clientOid is the one KuCoin got')
+  t.equal(JSON.parse(sent!.body).clientOid, first.data.placeSpotOrder.clientOid, 'the derived clientOid is the one KuCoin got')
+  const replay = await gql(gw, PLACE_SPOT, { input: restingSpot, key: 'g-1' })
+  t.same(replay.data.placeSpotOrder, { ...first.data.placeSpotOrder, replayed: true }, 'the same key answers with the same order')
+  const reused = await gql(gw, PLACE_SPOT, { input: { ...restingSpot, price: '1001' }, key: 'g-1' })
+  t.match(errorAt(reused, 'placeSpotOrder')?.extensions, { type: 'urn:kgw:idempotency-key-reused', status: 422 })
+  t.equal(seen(gw.sim, '/api/v1/hf/orders').filter(r => r.method === 'POST').length, 1, 'one POST for the key')
+  const view = await gql(gw, '{ placement(key: "g-1") { key clientOid market outcome orderId error { type } } none: placement(key: "nope") { key } }')
+  t.same(view.data, { placement: { key: 'g-1', clientOid: first.data.placeSpotOrder.clientOid, market: 'spot', outcome: 'PLACED', orderId: first.data.placeSpotOrder.orderId, error: null }, none: null })
 
-  const mine = await gql(gw, PLACE_SPOT, { input: { ...restingSpot, clientOid: 'my-key-1' } })
+  const mine = await gql(gw, PLACE_SPOT, { input: { ...restingSpot, clientOid: 'my-key-1' }, key: 'g-2' })
   t.equal(mine.data.placeSpotOrder.clientOid, 'my-key-1')
-  const again = await gql(gw, PLACE_SPOT, { input: { ...restingSpot, clientOid: 'my-key-1' } })
-  t.equal(again.data.placeSpotOrder, null, 'the same idempotency key does not place a second order')
-  t.match(errorAt(again, 'placeSpotOrder')?.extensions, { type: 'urn:kgw:duplicate-client-oid', code: '102426', status: 409, market: 'spot' })
+  const again = await gql(gw, PLACE_SPOT, { input: { ...restingSpot, clientOid: 'my-key-1' }, key: 'g-3' })
+  t.same(again.data.placeSpotOrder, { ...mine.data.placeSpotOrder, idempotencyKey: 'g-3' }, 'another key, the same live clientOid: KuCoin says duplicate, answered with the live order')
 
-  const poor = await gql(gw, PLACE_SPOT, { input: { ...restingSpot, price: '1000000', size: '1' } })
-  t.match(errorAt(poor, 'placeSpotOrder')?.extensions, { type: 'urn:kgw:insufficient-funds', status: 422 })
+  const poor = await gql(gw, PLACE_SPOT, { input: { ...restingSpot, price: '1000000', size: '1' }, key: 'g-4' })
+  t.match(errorAt(poor, 'placeSpotOrder')?.extensions, { type: 'urn:kgw:insufficient-funds', status: 422, outcome: 'rejected' })
+  t.match((await gql(gw, '{ placement(key: "g-4") { outcome error { type } } }')).data.placement, { outcome: 'REJECTED', error: { type: 'urn:kgw:insufficient-funds' } })
 
-  const third = await gql(gw, PLACE_SPOT, { input: restingSpot })
+  const third = await gql(gw, PLACE_SPOT, { input: restingSpot, key: 'g-5' })
   const cancels = await gql(gw, `mutation ($id: ID) {
     byId: cancelSpotOrder(symbol: "BTC-USDT", orderId: $id) { orderIds clientOids }
     byClientOid: cancelSpotOrder(symbol: "BTC-USDT", clientOid: "my-key-1") { orderIds clientOids }
@@ -67,10 +74,10 @@ t.test('trading on: futures place, cancel by id and by clientOid, cancel all', a
   const gw = await startGateway(t, { env: { KGW_TRADING_ENABLED: 'true' } })
   const ids: string[] = []
   for (const clientOid of ['f-1', 'f-2', 'f-3', undefined]) {
-    const reply = await gql(gw, PLACE_FUTURES, { input: { ...restingFutures, clientOid } })
+    const reply = await gql(gw, PLACE_FUTURES, { input: { ...restingFutures, clientOid }, key: `fk-${clientOid ?? 'derived'}` })
     t.notOk(reply.errors, JSON.stringify(reply.errors))
     if (clientOid) t.equal(reply.data.placeFuturesOrder.clientOid, clientOid)
-    else t.match(reply.data.placeFuturesOrder.clientOid, /^[0-9a-f]{32}$/, 'generated: KuCoin futures requires one')
+    else t.match(reply.data.placeFuturesOrder.clientOid, /^k[A-Za-z0-9_-]{39}$/, 'derived from the key: KuCoin futures requires one')
     ids.push(reply.data.placeFuturesOrder.orderId)
   }
   const reply = await gql(gw, `mutation ($id: ID) {
@@ -84,12 +91,12 @@ t.test('trading on: futures place, cancel by id and by clientOid, cancel all', a
   t.same([...reply.data.all.orderIds].sort(), [ids[2], ids[3]].sort(), 'the rest, in one call')
   const again = await gql(gw, 'mutation ($id: ID) { cancelFuturesOrder(orderId: $id) { orderIds } }', { id: ids[0] })
   t.match(errorAt(again, 'cancelFuturesOrder')?.extensions, { type: 'urn:kgw:order-state-conflict', code: '100004', market: 'futures' })
-  const badSize = await gql(gw, PLACE_FUTURES, { input: { ...restingFutures, size: 0 } })
+  const badSize = await gql(gw, PLACE_FUTURES, { input: { ...restingFutures, size: 0 }, key: 'fk-bad' })
   t.match(errorAt(badSize, 'placeFuturesOrder')?.extensions, { type: 'urn:kgw:invalid-parameter', code: '100001' })
 })
 
 t.test('trading on but no credentials: mutations are credentials-missing', async t => {
   const gw = await startGateway(t, { key: 'none', env: { KGW_TRADING_ENABLED: 'true' } })
-  const reply = await gql(gw, PLACE_SPOT, { input: restingSpot })
+  const reply = await gql(gw, PLACE_SPOT, { input: restingSpot, key: 'nc-1' })
   t.match(errorAt(reply, 'placeSpotOrder')?.extensions, { type: 'urn:kgw:credentials-missing', status: 401 })
 })

@@ -65,7 +65,8 @@ t.test('path, query and body reach KuCoin exactly as sent', async t => {
   t.equal((await gw.get(query)).status, 200)
   t.equal(seen(gw.sim, '/api/v1/market/orderbook/level1')[0]?.url, query.slice('/spot'.length), 'order and encoding kept')
 
-  const body = '{ "clientOid" : "keep-my-spaces", "side":"buy","symbol":"BTC-USDT","type":"limit","price":"1000","size":"0.001" }'
+  // A placement that names its own clientOid and time window gets nothing added (src/orders/placement-body.ts).
+  const body = `{ "clientOid" : "keep-my-spaces", "side":"buy","symbol":"BTC-USDT","type":"limit","price":"1000","size":"0.001", "clientTimestamp": ${Date.now()}, "allowMaxTimeWindow": 60000 }`
   const res = await gw.call('POST', '/spot/api/v1/hf/orders', { headers: { 'content-type': 'application/json' }, body })
   t.equal(res.status, 200, res.text)
   t.match(res.json(), { code: '200000', data: { clientOid: 'keep-my-spaces' } })

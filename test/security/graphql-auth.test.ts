@@ -17,7 +17,7 @@ const TRADE = 't'.repeat(20)
 const STREAM = 's'.repeat(20)
 const env = { KGW_TRADING_ENABLED: 'true', KGW_TOKENS: `viewer:${READ}:read,trader:${TRADE}:read+trade,streamer:${STREAM}:private-stream` }
 const QUERY = JSON.stringify({ query: '{ spot { serverTime ticker(symbol: "BTC-USDT") { price } } }' })
-const PLACE = 'mutation { placeSpotOrder(input: { symbol: "BTC-USDT", side: BUY, type: LIMIT, price: "1000", size: "0.001" }) { orderId } }'
+const PLACE = 'mutation { placeSpotOrder(input: { symbol: "BTC-USDT", side: BUY, type: LIMIT, price: "1000", size: "0.001" }, idempotencyKey: "auth-1") { orderId } }'
 
 t.test('an Upgrade header does not skip authentication: 401/403 problems, no data, no KuCoin call', async t => {
   const gw = await startGateway(t, { env })
@@ -70,7 +70,7 @@ t.test('every private field and every mutation the schema declares is guarded in
   const schema = buildSchema(loadSdl())
   const touched: string[] = []
   const upstream = new Proxy({}, { get: (_target, name) => () => { touched.push(String(name)); throw new Error('upstream reached') } }) as unknown as Upstream
-  const resolvers = buildResolvers(upstream, { feeds: {} as never, books: {} as never, stats: {} as never }) as unknown as Record<string, Record<string, (...args: unknown[]) => unknown>>
+  const resolvers = buildResolvers(upstream, { feeds: {} as never, books: {} as never, stats: {} as never }, upstream as never) as unknown as Record<string, Record<string, (...args: unknown[]) => unknown>>
   const nobody = { name: 'nobody', scopes: new Set<never>() }
   const viewer = { name: 'viewer', scopes: new Set(['read'] as const) }
   const context = (caller: typeof viewer | typeof nobody, hasCredentials: boolean, tradingEnabled: boolean): GraphQLContext =>

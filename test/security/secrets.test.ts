@@ -70,7 +70,8 @@ t.test('an upstream echoing request headers leaks no credential or signature int
     await raw(url, { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ spotAccount { balances { currency } } futuresAccount { positions { symbol } } }' }) })
   ]
   t.equal(answers[0]!.status, 401)
-  t.equal(answers[1]!.status, 502)
+  // A placement answered 500000 may have run: the gateway settles it (the echo answers every lookup 500000 too), so unknown.
+  t.equal(answers[1]!.status, 202)
   t.match(answers[0]!.json(), { type: 'urn:kgw:api-key-invalid', detail: /KC-API-KEY: \[redacted\], KC-API-PASSPHRASE: \[redacted\], KC-API-SIGN: \[redacted\]/ }, 'the echo is still useful, minus the values')
   t.match(answers[2]!.json().errors, [{ extensions: { kind: 'api-key-invalid' } }, { extensions: { kind: 'upstream-error' } }])
   t.ok(logs.some(l => l.includes('KuCoin reported an internal error') || l.includes('500000')), 'the 502 was logged')

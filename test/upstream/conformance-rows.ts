@@ -38,7 +38,8 @@ export interface Row {
 const LEVEL1 = '{"code":"200000","data":{"time":1729000000000,"sequence":"1","price":"67000.1","size":"0.01","bestBid":"67000","bestBidSize":"1","bestAsk":"67000.2","bestAskSize":"2"}}'
 const ACCOUNTS = '{"code":"200000","data":[{"id":"5bd6e9286d99522a52e458de","currency":"BTC","type":"trade","balance":"1.5","available":"1.5","holds":"0"}]}'
 const ORDER = '{"code":"200000","data":{"orderId":"670fd33bf9406e0007ab3945","clientOid":"c-1"}}'
-const ORDER_BODY = '{"clientOid":"c-1","side":"buy","symbol":"BTC-USDT","type":"limit","price":"1","size":"0.001"}'
+// With its own clientOid and time window, the gateway adds nothing: the bytes go as sent.
+const ORDER_BODY = '{"clientOid":"c-1","side":"buy","symbol":"BTC-USDT","type":"limit","price":"1","size":"0.001","clientTimestamp":1,"allowMaxTimeWindow":5000}'
 
 /** Deterministic, poorly compressible data, so even gzip'd it is past the gateway's 64 KiB buffer and streams. */
 function noise (n: number): string {

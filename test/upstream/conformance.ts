@@ -26,6 +26,8 @@ function splitting (split: Split, scripted: Scripted, encoding: Encoding): Pick<
   return { splitAt: at === -1 ? [scripted.body.length >> 1] : [at + 3, at + 9, at + 12] }
 }
 
+let cases = 0
+
 async function runCase (t: Test, h: Harness, row: Row, framing: Framing, encoding: Encoding, split: Split): Promise<void> {
   const name = `${framing} × ${encoding} × ${split}`
   const before = h.upstream.requests.length
@@ -34,7 +36,9 @@ async function runCase (t: Test, h: Harness, row: Row, framing: Framing, encodin
     const scripted = row.answers[Math.min(n++, row.answers.length - 1)]!
     return { status: scripted.status, headers: scripted.headers, body: scripted.body, framing, encoding, ...splitting(split, scripted, encoding) }
   })
-  const res = await h.call(row.method ?? 'GET', row.path, { body: row.body })
+  // Every placement case is a new order: its own Idempotency-Key (src/orders/), or it would be a replay.
+  const headers = row.method === 'POST' ? { 'idempotency-key': `conformance-${++cases}` } : undefined
+  const res = await h.call(row.method ?? 'GET', row.path, { body: row.body, headers })
   t.equal(res.status, row.expect.status, `${name}: status`)
   t.equal(res.headers['content-encoding'], undefined, `${name}: identity for a client that asked for none`)
   const length = res.headers['content-length']

@@ -11,7 +11,8 @@ import { futuresMarketResolvers } from './futures-market.js'
 import { spotAccountResolvers } from './spot-account.js'
 import { allSpotStats, spotMarketResolvers } from './spot-market.js'
 import { subscriptionResolvers, type StreamDeps } from './subscriptions.js'
-import { tradingResolvers } from './trading.js'
+import { placementQuery, tradingResolvers } from './trading.js'
+import type { Placements } from '../../orders/placements.js'
 import type { Books } from '../../books/books.js'
 import { GatewayError } from '../../errors.js'
 import type { Market } from '../../kucoin/catalog.js'
@@ -21,11 +22,11 @@ import type { VerifiedBook } from '../schema-types.generated.js'
 // The namespaces carry no data of their own; their fields fetch.
 const namespace = (): Record<string, never> => ({})
 
-export function buildResolvers (upstream: Upstream, streams: StreamDeps): Resolvers<GraphQLContext> {
+export function buildResolvers (upstream: Upstream, streams: StreamDeps, placements: Placements): Resolvers<GraphQLContext> {
   return guardResolvers({
     Decimal: decimalScalar,
     Timestamp: timestampScalar,
-    Query: { spot: namespace, futures: namespace, spotAccount: namespace, futuresAccount: namespace },
+    Query: { spot: namespace, futures: namespace, spotAccount: namespace, futuresAccount: namespace, placement: placementQuery(placements) },
     SpotMarket: { ...spotMarketResolvers(upstream), book: bookQuery(streams.books, 'spot') },
     FuturesMarket: { ...futuresMarketResolvers(upstream), book: bookQuery(streams.books, 'futures') },
     SpotAccount: spotAccountResolvers(upstream),

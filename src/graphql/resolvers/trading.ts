@@ -1,24 +1,25 @@
 // Mutation: placing and cancelling orders. guard.ts has checked the caller
 // (trade scope, trading enabled, credentials); each goes through the same
-// policy as the REST proxy. Nothing is retried: `clientOid` is the caller's idempotency key,
-// generated here when absent so a caller can always look its order up.
-import { randomUUID } from 'node:crypto'
+// policy as the REST proxy. Placements go through src/orders/ like REST ones:
+// idempotent by `idempotencyKey`, with the clientOid derived from it unless
+// the input names one, and a lost answer settled (UNKNOWN while it is not).
+import { GatewayError } from '../../errors.js'
 import type { Market } from '../../kucoin/catalog.js'
-import { exactlyOne, list, need, text, toKucoinSide, toKucoinType, type Json } from '../convert.js'
+import { deriveClientOid } from '../../orders/derived-client-oid.js'
+import type { PlacedAnswer, Placements } from '../../orders/placements.js'
+import { exactlyOne, list, text, toKucoinSide, toKucoinType, type Json } from '../convert.js'
 import type { GraphQLContext } from '../context.js'
-import type { FuturesOrderInput, MutationResolvers, OrderCancellation, OrderPlacement, SpotOrderInput } from '../schema-types.generated.js'
+import type { FuturesOrderInput, MutationResolvers, OrderCancellation, OrderPlacement, Placement, PlacementOutcome, SpotOrderInput } from '../schema-types.generated.js'
 import { segment, type Upstream } from '../upstream.js'
-
-const newClientOid = (): string => randomUUID().replaceAll('-', '')
 
 /** Drops absent fields, so KuCoin applies its own defaults. */
 function compact (body: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined && v !== null))
 }
 
-function spotBody (input: SpotOrderInput, clientOid: string): Record<string, unknown> {
+function spotBody (input: SpotOrderInput): Record<string, unknown> {
   return compact({
-    clientOid,
+    clientOid: input.clientOid,
     symbol: input.symbol,
     side: toKucoinSide(input.side),
     type: toKucoinType(input.type),
@@ -33,9 +34,9 @@ function spotBody (input: SpotOrderInput, clientOid: string): Record<string, unk
   })
 }
 
-function futuresBody (input: FuturesOrderInput, clientOid: string): Record<string, unknown> {
+function futuresBody (input: FuturesOrderInput): Record<string, unknown> {
   return compact({
-    clientOid,
+    clientOid: input.clientOid,
     symbol: input.symbol,
     side: toKucoinSide(input.side),
     type: toKucoinType(input.type),
@@ -51,8 +52,19 @@ function futuresBody (input: FuturesOrderInput, clientOid: string): Record<strin
   })
 }
 
-function placement (data: Json, clientOid: string, market: Market): OrderPlacement {
-  return { orderId: need(text(data.orderId), market, 'the new order id'), clientOid: text(data.clientOid) ?? clientOid }
+function placed (answer: PlacedAnswer): OrderPlacement {
+  return { outcome: 'PLACED', orderId: answer.orderId ?? null, clientOid: answer.clientOid, idempotencyKey: answer.key, replayed: answer.replayed }
+}
+
+/** Places through src/orders/; an outcome still unknown is a result (UNKNOWN), every other failure an error. */
+async function place (upstream: Upstream, market: Market, path: string, body: Record<string, unknown>, key: string, caller: string): Promise<OrderPlacement> {
+  try {
+    return placed(await upstream.place(market, path, body, key, caller))
+  } catch (error) {
+    if (!(error instanceof GatewayError) || error.kind !== 'order-outcome-unknown') throw error
+    const clientOid = typeof body.clientOid === 'string' ? body.clientOid : deriveClientOid(caller, key)
+    return { outcome: 'UNKNOWN', orderId: null, clientOid, idempotencyKey: key, replayed: error.headers['idempotent-replayed'] === 'true' }
+  }
 }
 
 function cancellation (data: unknown): OrderCancellation {
@@ -63,10 +75,8 @@ function cancellation (data: unknown): OrderCancellation {
 
 export function tradingResolvers (upstream: Upstream): MutationResolvers<GraphQLContext> {
   return {
-    placeSpotOrder: async (_, { input }) => {
-      const clientOid = input.clientOid ?? newClientOid()
-      return placement(await upstream.write('spot', 'POST', '/api/v1/hf/orders', { body: spotBody(input, clientOid) }), clientOid, 'spot')
-    },
+    placeSpotOrder: async (_, { input, idempotencyKey }, context) =>
+      await place(upstream, 'spot', '/api/v1/hf/orders', spotBody(input), idempotencyKey, context.access.caller.name),
     cancelSpotOrder: async (_, { symbol, orderId, clientOid }) => {
       const [by, id] = exactlyOne('spot', ['orderId', orderId], ['clientOid', clientOid])
       const path = by === 'orderId' ? `/api/v1/hf/orders/${segment(id)}` : `/api/v1/hf/orders/client-order/${segment(id)}`
@@ -76,10 +86,8 @@ export function tradingResolvers (upstream: Upstream): MutationResolvers<GraphQL
       // KuCoin answers "success" without ids.
       return cancellation(await upstream.write('spot', 'DELETE', '/api/v1/hf/orders', { params: { symbol } }))
     },
-    placeFuturesOrder: async (_, { input }) => {
-      const clientOid = input.clientOid ?? newClientOid()
-      return placement(await upstream.write('futures', 'POST', '/api/v1/orders', { body: futuresBody(input, clientOid) }), clientOid, 'futures')
-    },
+    placeFuturesOrder: async (_, { input, idempotencyKey }, context) =>
+      await place(upstream, 'futures', '/api/v1/orders', futuresBody(input), idempotencyKey, context.access.caller.name),
     cancelFuturesOrder: async (_, { orderId, clientOid, symbol }) => {
       const [by, id] = exactlyOne('futures', ['orderId', orderId], ['clientOid', clientOid])
       return cancellation(by === 'orderId'
@@ -88,6 +96,21 @@ export function tradingResolvers (upstream: Upstream): MutationResolvers<GraphQL
     },
     cancelAllFuturesOrders: async (_, { symbol }) => {
       return cancellation(await upstream.write('futures', 'DELETE', '/api/v3/orders', { params: { symbol } }))
+    }
+  }
+}
+
+const OUTCOMES: Record<string, PlacementOutcome> = { pending: 'PENDING', placed: 'PLACED', rejected: 'REJECTED', unknown: 'UNKNOWN', 'not-placed': 'NOT_PLACED' }
+
+/** Query.placement(key): GET /placements/{key} for the calling token; null when there is none. */
+export function placementQuery (placements: Placements): (parent: unknown, args: { key: string }, context: GraphQLContext) => Promise<Placement | null> {
+  return async (_parent, { key }, context) => {
+    try {
+      const view = await placements.view(context.access.caller.name, key)
+      return { ...view, outcome: OUTCOMES[view.outcome] ?? 'UNKNOWN', orderId: view.orderId ?? null, error: view.error ?? null, updatedAt: view.updatedAt }
+    } catch (error) {
+      if (error instanceof GatewayError && error.kind === 'placement-not-found') return null
+      throw error
     }
   }
 }
