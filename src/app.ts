@@ -26,6 +26,7 @@ import { graphiqlRoutes } from './routes/graphiql.js'
 import { healthRoutes } from './routes/health.js'
 import { countRequests, metricsRoutes } from './routes/metrics.js'
 import { restRoutes } from './routes/rest.js'
+import { OrderCache } from './orders/order-cache.js'
 import { rootRoutes } from './routes/root.js'
 import { bulletRoutes } from './ws/bullet.js'
 import { downstreamRoutes } from './ws/downstream.js'
@@ -41,6 +42,7 @@ declare module 'fastify' {
     metrics: Metrics
     feeds: Record<Market, Feed>
     books: Books
+    orderCache: OrderCache
     /** Removes this configuration's secrets and anything signature-shaped from a text (logs, problems, GraphQL errors). */
     scrub: Scrub
   }
@@ -95,6 +97,8 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   const books = createBooks(config, client, feeds, metrics)
   app.decorate('books', books)
   countRequests(app, metrics)
+  const orderCache = createOrderCache(config, client, feeds)
+  app.decorate('orderCache', orderCache)
 
   installGracefulClose(app)
   // Registered once at the root with our limits (mercurius reuses it later):
@@ -107,7 +111,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(healthRoutes, { client, feeds, staleAfterMs: config.timeSyncIntervalMs * 3 })
   await app.register(metricsRoutes, { metrics })
   await app.register(docsRoutes)
-  await app.register(restRoutes, { access, client, catalog, config })
+  await app.register(restRoutes, { access, client, catalog, config, orderCache })
   await app.register(bookRoutes, { access, books })
   const wsTokens = new TokenStore(config.ws.tokenTtlMs, 100_000)
   await app.register(bulletRoutes, {
@@ -139,13 +143,24 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   // The first sync's result is logged per host, so a gateway that cannot reach KuCoin says so at start.
   app.addHook('onReady', async () => {
     client.start(config.timeSyncIntervalMs).then(() => { reportUpstreams(app.log, client) }, () => {})
+    orderCache.start()
   })
   app.addHook('onClose', async () => {
+    orderCache.stop()
     books.close()
     for (const feed of Object.values(feeds)) feed.close()
     await client.close()
   })
   return app
+}
+
+/** The read-your-writes order cache, fed through the client's tap and the private order streams (src/orders/order-cache.ts). */
+function createOrderCache (config: Config, client: KucoinClient, feeds: Record<Market, Feed>): OrderCache {
+  // Without credentials there is no private stream to trust, and nothing to place.
+  const mode = client.hasCredentials ? config.orderCache.mode : 'off'
+  const cache = new OrderCache({ ...config.orderCache, mode }, { spot: feeds.spot.hub, futures: feeds.futures.hub })
+  if (mode !== 'off') client.tap = req => cache.tap(req)
+  return cache
 }
 
 function createFeeds (config: Config, client: KucoinClient, app: FastifyInstance): Record<Market, Feed> {

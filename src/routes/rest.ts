@@ -9,6 +9,7 @@ import type { Catalog, Market } from '../kucoin/catalog.js'
 import { abortOnClose, fairShareKey } from '../http/caller-signal.js'
 import { pickRequestHeaders, type KucoinClient } from '../kucoin/client.js'
 import { bodyForClient } from '../kucoin/response-encoding.js'
+import type { OrderCache } from '../orders/order-cache.js'
 import { decide } from '../policy.js'
 
 export interface RestRoutesOptions {
@@ -16,6 +17,7 @@ export interface RestRoutesOptions {
   client: KucoinClient
   catalog: Catalog
   config: Config
+  orderCache: OrderCache
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const
@@ -28,7 +30,7 @@ export function splitUrl (url: string, prefixLength: number): { path: string, qu
     : { path: url.slice(prefixLength, q), query: url.slice(q + 1) }
 }
 
-export async function restRoutes (app: FastifyInstance, { access, client, catalog, config }: RestRoutesOptions): Promise<void> {
+export async function restRoutes (app: FastifyInstance, { access, client, catalog, config, orderCache }: RestRoutesOptions): Promise<void> {
   // Signatures cover the exact body bytes, so bodies are never parsed here.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body) })
@@ -51,7 +53,7 @@ export async function restRoutes (app: FastifyInstance, { access, client, catalo
           throw new GatewayError('route-not-found', { market, detail: `KuCoin paths start with /api/ (got ${path || '/'})` })
         }
         const body = request.body as Buffer | undefined
-        const res = await client.request({
+        const upstream = {
           market,
           method,
           path,
@@ -62,7 +64,9 @@ export async function restRoutes (app: FastifyInstance, { access, client, catalo
           endpoint: decision.endpoint,
           caller: fairShareKey(request, caller, access.enabled),
           signal: abortOnClose(reply)
-        })
+        }
+        // An order lookup KuCoin cannot answer yet may be answered from the order cache (read-your-writes).
+        const res = await orderCache.readYourWrites(upstream, async () => await client.request(upstream))
         const { body: out, headers } = bodyForClient(request.headers['accept-encoding'], res)
         const vary = reply.getHeader('vary')
         if (vary !== undefined) headers.vary = `${String(vary)}, ${headers.vary}`
