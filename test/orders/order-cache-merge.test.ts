@@ -7,7 +7,7 @@ import { fromLookupReply, fromPlacementReply, fromStream, lookupOf, placementOf 
 import { orderView } from '../../src/orders/order-cache.js'
 
 const fold = (updates: OrderUpdate[]): CachedOrder =>
-  updates.reduce((order, update, i) => mergeOrder(order, update, true, i + 1), newOrder('spot', 'spot-hf', {}, false, 0))
+  updates.reduce<CachedOrder>((order, update, i) => mergeOrder(order, update, true, i + 1), newOrder('spot', 'spot-hf', {}, false, 0))
 
 t.test('merge: final states stick, filled size never shrinks, identity is never unset', async t => {
   const cases: Array<{ name: string, updates: OrderUpdate[], status: string, filled: string, extra?: Partial<CachedOrder> }> = [
@@ -86,7 +86,7 @@ t.test('evidence from replies and stream messages', async t => {
   t.match(fromLookupReply({ id: 'o', active: false, dealSize: '1', symbol: 'BTC-USDT' }), { orderId: 'o', status: 'done', filledSize: '1', symbol: 'BTC-USDT' })
   t.match(fromLookupReply({ id: '5', isActive: true, status: 'open', filledSize: 0 }), { orderId: '5', status: 'open', filledSize: '0' })
   // Futures messages may lack clientOid, and their orderTime is in nanoseconds.
-  const futures = fromStream({ symbol: 'XBTUSDTM', orderId: '247899236673269761', type: 'open', orderTime: 1731916985768138917, size: '1', filledSize: '0', status: 'open' })
+  const futures = fromStream({ symbol: 'XBTUSDTM', orderId: '247899236673269761', type: 'open', orderTime: '1731916985768138917', size: '1', filledSize: '0', status: 'open' })
   t.match(futures, { orderId: '247899236673269761', clientOid: undefined, status: 'open', createdAt: 1731916985768 })
   t.match(fromStream({ orderId: 'o', clientOid: 'c', orderType: 'market', originSize: '0.00001', status: 'new', type: 'received' }), { type: 'market', size: '0.00001', status: 'new' })
   t.same(fromStream(null), {})
