@@ -99,6 +99,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   countRequests(app, metrics)
   const orderCache = createOrderCache(config, client, feeds)
   app.decorate('orderCache', orderCache)
+  metrics.orderCacheSeries(orderCache)
 
   installGracefulClose(app)
   // Registered once at the root with our limits (mercurius reuses it later):

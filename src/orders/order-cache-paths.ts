@@ -44,9 +44,12 @@ const SPOT_LOOKUPS: Array<{ prefix: string, kind: OrderKind }> = [
   { prefix: '/api/v1/orders/', kind: 'spot-classic' }
 ]
 
+const ORDER_PATH = /^\/api\/(v1\/hf\/orders|v3\/hf\/margin\/orders|v1\/orders)\//
+
 /** The single-order lookup a GET makes, or undefined. */
 export function lookupOf (market: Market, method: string, path: string, query: string): Lookup | undefined {
-  if (method !== 'GET') return undefined
+  // Cheap rejection first: the client's tap runs this for every GET.
+  if (method !== 'GET' || !ORDER_PATH.test(path)) return undefined
   const params = new URLSearchParams(query)
   const symbol = params.get('symbol') ?? undefined
   const p = trim(path)
