@@ -8,7 +8,7 @@ import { startGateway, type Gateway } from '../helper.js'
 import { until } from '../ws/ws-client.js'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
-const LAG = { lookupMs: 600_000 }
+const LAG = { lookupLagMs: 600_000 }
 
 async function post (gw: Gateway, path: string, body: Record<string, unknown>): Promise<{ status: number, data: any }> {
   const res = await gw.call('POST', path, { headers: JSON_HEADERS, body: JSON.stringify(body) })
@@ -19,7 +19,7 @@ const spotOrder = (clientOid: string, extra: Record<string, unknown> = {}): Reco
   ({ clientOid, symbol: 'BTC-USDT', side: 'buy', type: 'limit', price: '1000', size: '0.001', ...extra })
 
 async function eagerGateway (t: Parameters<typeof startGateway>[0], env: Record<string, string> = {}): Promise<Gateway> {
-  const gw = await startGateway(t, { env: { KGW_TRADING_ENABLED: 'true', KGW_ORDER_CACHE: 'eager', ...env }, simulator: { lag: LAG } })
+  const gw = await startGateway(t, { env: { KGW_TRADING_ENABLED: 'true', KGW_ORDER_CACHE: 'eager', ...env }, simulator: LAG })
   await until(() => gw.app.orderCache.trusted('spot') && gw.app.orderCache.trusted('futures'), 10_000, 'both order streams live')
   return gw
 }
@@ -45,7 +45,7 @@ t.test('spot HF: lookups by id and by clientOid right after a placement', async 
   t.match((await gw.get(lookups[0]!)).json().data, { id: orderId, active: false })
 
   // Once KuCoin sees the order, KuCoin answers.
-  gw.sim.orders.setLag({ lookupMs: 0 })
+  gw.sim.orders.setLag({ lookupLagMs: 0 })
   const direct = await gw.get(lookups[1]!)
   t.equal(direct.headers['kgw-served-from'], undefined)
   t.match(direct.json().data, { id: orderId, active: false, cancelExist: true })
@@ -107,7 +107,7 @@ t.test('a gap in the order stream: the cache no longer vouches', async t => {
 })
 
 t.test('lazy (the default): the stream starts with the first placement, which it cannot vouch for', async t => {
-  const gw = await startGateway(t, { env: { KGW_TRADING_ENABLED: 'true' }, simulator: { lag: LAG } })
+  const gw = await startGateway(t, { env: { KGW_TRADING_ENABLED: 'true' }, simulator: LAG })
   t.notOk(gw.sim.ws.subscriptions().some(s => s.private), 'no private stream before any placement')
   await post(gw, '/spot/api/v1/hf/orders', spotOrder('lazy-1'))
   t.equal((await gw.get('/spot/api/v1/hf/orders/client-order/lazy-1?symbol=BTC-USDT')).json().code, '102436')
@@ -117,7 +117,7 @@ t.test('lazy (the default): the stream starts with the first placement, which it
 })
 
 t.test('off: KuCoin answers, always', async t => {
-  const gw = await startGateway(t, { env: { KGW_TRADING_ENABLED: 'true', KGW_ORDER_CACHE: 'off' }, simulator: { lag: LAG } })
+  const gw = await startGateway(t, { env: { KGW_TRADING_ENABLED: 'true', KGW_ORDER_CACHE: 'off' }, simulator: LAG })
   await post(gw, '/spot/api/v1/hf/orders', spotOrder('off-1'))
   t.equal((await gw.get('/spot/api/v1/hf/orders/client-order/off-1?symbol=BTC-USDT')).json().code, '102436')
   t.equal(gw.app.orderCache.size, 0)
