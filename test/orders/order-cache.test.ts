@@ -64,6 +64,25 @@ t.test('futures: a filled market order, and lookups by id and byClientOid', asyn
   }
 })
 
+t.test('an out-of-order stream: a final state sticks, the filled size never shrinks', async t => {
+  const gw = await eagerGateway(t)
+  const placed = await post(gw, '/spot/api/v1/hf/orders', spotOrder('ryw-order'))
+  const orderId = placed.data.orderId as string
+  const topic = '/spotMarket/tradeOrdersV2'
+  const frame = (data: Record<string, unknown>): string => JSON.stringify({ topic, type: 'message', subject: 'orderChange', channelType: 'private', data: { orderId, clientOid: 'ryw-order', symbol: 'BTC-USDT', side: 'buy', orderType: 'limit', ...data } })
+  await until(() => gw.app.orderCache.vouchFor('spot', { kind: 'spot-hf', by: 'orderId', id: orderId, symbol: 'BTC-USDT' })?.status === 'open', 10_000, 'the open message')
+  // KuCoin's later messages arrive first: done (partly filled, rest cancelled), then a match, then a stale open.
+  gw.sim.ws.publishRaw('spot', topic, frame({ type: 'canceled', status: 'done', filledSize: '0.0004', canceledSize: '0.0006' }))
+  gw.sim.ws.publishRaw('spot', topic, frame({ type: 'match', status: 'match', filledSize: '0.0004', matchSize: '0.0004' }))
+  gw.sim.ws.publishRaw('spot', topic, frame({ type: 'open', status: 'open', filledSize: '0' }))
+  // A marker after them: once it is in, so are the three before it (one upstream socket, in order).
+  gw.sim.ws.publishRaw('spot', topic, JSON.stringify({ topic, type: 'message', subject: 'orderChange', data: { orderId: 'marker', clientOid: 'marker', status: 'new' } }))
+  await until(() => gw.app.orderCache.size >= 2 && gw.app.orderCache.vouchFor('spot', { kind: 'spot-hf', by: 'orderId', id: orderId, symbol: 'BTC-USDT' })?.status === 'done', 10_000, 'the messages')
+  const res = await gw.get(`/spot/api/v1/hf/orders/${orderId}?symbol=BTC-USDT`)
+  t.equal(res.headers['kgw-served-from'], 'order-cache')
+  t.match(res.json().data, { id: orderId, active: false, dealSize: '0.0004', cancelledSize: '0.0006' }, 'done, with the largest filled size seen')
+})
+
 t.test('not vouched for: orders placed elsewhere, another symbol, Classic lookups', async t => {
   const gw = await eagerGateway(t)
   const placed = await post(gw, '/spot/api/v1/hf/orders', spotOrder('ryw-2'))
