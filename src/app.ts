@@ -31,6 +31,7 @@ import { MemoryStore } from './orders/idempotency-store.js'
 import { Placements, type PlacementLog } from './orders/placements.js'
 import { placementRoutes } from './orders/routes.js'
 import { DEFAULT_SETTLE_DELAYS_MS } from './orders/settler.js'
+import { OrderCache } from './orders/order-cache.js'
 import { rootRoutes } from './routes/root.js'
 import { bulletRoutes } from './ws/bullet.js'
 import { downstreamRoutes } from './ws/downstream.js'
@@ -47,6 +48,7 @@ declare module 'fastify' {
     feeds: Record<Market, Feed>
     books: Books
     placements: Placements
+    orderCache: OrderCache
     /** Removes this configuration's secrets and anything signature-shaped from a text (logs, problems, GraphQL errors). */
     scrub: Scrub
   }
@@ -109,6 +111,9 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   countRequests(app, metrics)
   const placements = createPlacements(config, client, metrics, app.log.child({ component: 'orders' }))
   app.decorate('placements', placements)
+  const orderCache = createOrderCache(config, client, feeds)
+  app.decorate('orderCache', orderCache)
+  metrics.orderCacheSeries(orderCache)
 
   installGracefulClose(app)
   // Registered once at the root with our limits (mercurius reuses it later):
@@ -121,7 +126,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(healthRoutes, { client, feeds, staleAfterMs: config.timeSyncIntervalMs * 3 })
   await app.register(metricsRoutes, { metrics })
   await app.register(docsRoutes)
-  await app.register(restRoutes, { access, client, catalog, config, placements })
+  await app.register(restRoutes, { access, client, catalog, config, placements, orderCache })
   await app.register(placementRoutes, { access, placements })
   await app.register(bookRoutes, { access, books })
   const wsTokens = new TokenStore(config.ws.tokenTtlMs, 100_000)
@@ -157,8 +162,10 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   }
   app.addHook('onReady', async () => {
     client.start(config.timeSyncIntervalMs).then(() => { reportUpstreams(app.log, client) }, () => {})
+    orderCache.start()
   })
   app.addHook('onClose', async () => {
+    orderCache.stop()
     placements.close()
     await placements.store.close()
     books.close()
@@ -166,6 +173,15 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     await client.close()
   })
   return app
+}
+
+/** The read-your-writes order cache, fed through the client's tap and the private order streams (src/orders/order-cache.ts). */
+function createOrderCache (config: Config, client: KucoinClient, feeds: Record<Market, Feed>): OrderCache {
+  // Without credentials there is no private stream to trust, and nothing to place.
+  const mode = client.hasCredentials ? config.orderCache.mode : 'off'
+  const cache = new OrderCache({ ...config.orderCache, mode }, { spot: feeds.spot.hub, futures: feeds.futures.hub })
+  if (mode !== 'off') client.tap = req => cache.tap(req)
+  return cache
 }
 
 function createFeeds (config: Config, client: KucoinClient, app: FastifyInstance): Record<Market, Feed> {

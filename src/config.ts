@@ -66,6 +66,12 @@ export interface Config {
     maxWaitMs: number
   }
   /** Identical GETs shared in flight, and the optional micro-cache of public answers (src/kucoin/shared-gets.ts). */
+  /** The read-your-writes order cache (src/orders/order-cache.ts, docs/rest.md). */
+  orderCache: {
+    mode: 'eager' | 'lazy' | 'off'
+    maxOrders: number
+    ttlMs: number
+  }
   cache: {
     shareInFlight: boolean
     ttlMs: number
@@ -438,6 +444,11 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       queueSize: r.int('KGW_RATE_LIMIT_QUEUE_SIZE', 1000, 0, 1_000_000),
       queuePerCaller: r.int('KGW_RATE_LIMIT_QUEUE_PER_CALLER', 100, 0, 1_000_000),
       maxWaitMs: r.int('KGW_RATE_LIMIT_MAX_WAIT_MS', 5000, 0, 600_000)
+    },
+    orderCache: {
+      mode: r.oneOf('KGW_ORDER_CACHE', ['eager', 'lazy', 'off'] as const, 'lazy'),
+      maxOrders: r.int('KGW_ORDER_CACHE_MAX_ORDERS', 10_000, 1, 1_000_000),
+      ttlMs: r.int('KGW_ORDER_CACHE_TTL_MS', 600_000, 1000, 86_400_000)
     },
     cache: {
       shareInFlight: r.bool('KGW_SHARE_IN_FLIGHT', true),

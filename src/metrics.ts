@@ -257,6 +257,14 @@ export class Metrics {
     setCollect(age, () => { const a = books.maxAgeSeconds(); for (const market of MARKETS) age.set({ market }, a[market]) })
   }
 
+  /** The read-your-writes order cache (src/orders/order-cache.ts), read at scrape time. */
+  orderCacheSeries (cache: { readonly size: number, readonly served: number }): void {
+    const held = new Gauge({ name: 'kgw_order_cache_orders', help: 'Orders the read-your-writes order cache holds', registers: [this.registry] })
+    const served = new Counter({ name: 'kgw_order_cache_served_total', help: 'Order lookups KuCoin answered "does not exist" and the gateway answered from its order cache', registers: [this.registry] })
+    setCollect(held, () => { held.set(cache.size) })
+    setCollect(served, () => { mirror(served, [[{}, cache.served]]) })
+  }
+
   /** The books' observer: resyncs by cause with the gap size, and update latency. */
   bookObserver (): { resync: (market: Market, cause: string, missed: number) => void, latency: (market: Market, seconds: number) => void } {
     return {

@@ -143,8 +143,28 @@ export class KucoinClient {
     return this.credentials !== undefined
   }
 
+  /**
+   * Set by the app: the order cache's tap (src/orders/order-cache.ts), told of
+   * every call as it starts and, for the calls it wants, of how each ended.
+   * Must not throw.
+   */
+  tap: ((req: KucoinRequest) => ((res: KucoinResponse | undefined, error: unknown) => void) | undefined) | undefined
+
   /** Sends one request (a GET others may share: joins theirs); on 400002 resyncs the market's clock and retries once. */
   async request (req: KucoinRequest): Promise<KucoinResponse> {
+    const done = this.tap?.(req)
+    if (done === undefined) return await this.dispatch(req)
+    try {
+      const res = await this.dispatch(req)
+      done(res, undefined)
+      return res
+    } catch (error) {
+      done(undefined, error)
+      throw error
+    }
+  }
+
+  private async dispatch (req: KucoinRequest): Promise<KucoinResponse> {
     if (req.signed && !this.credentials) {
       throw new GatewayError('credentials-missing', { market: req.market, detail: 'this endpoint is private and the gateway has no KuCoin credentials configured' })
     }

@@ -13,6 +13,7 @@ import { bodyForClient } from '../kucoin/response-encoding.js'
 import { placementTarget } from '../orders/placement-targets.js'
 import type { Placements } from '../orders/placements.js'
 import { decide, type Decision } from '../policy.js'
+import type { OrderCache } from '../orders/order-cache.js'
 
 export interface RestRoutesOptions {
   access: Access
@@ -20,6 +21,7 @@ export interface RestRoutesOptions {
   catalog: Catalog
   config: Config
   placements: Placements
+  orderCache: OrderCache
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const
@@ -32,7 +34,7 @@ export function splitUrl (url: string, prefixLength: number): { path: string, qu
     : { path: url.slice(prefixLength, q), query: url.slice(q + 1) }
 }
 
-export async function restRoutes (app: FastifyInstance, { access, client, catalog, config, placements }: RestRoutesOptions): Promise<void> {
+export async function restRoutes (app: FastifyInstance, { access, client, catalog, config, placements, orderCache }: RestRoutesOptions): Promise<void> {
   // Signatures cover the exact body bytes, so bodies are never parsed here.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body) })
@@ -93,7 +95,8 @@ export async function restRoutes (app: FastifyInstance, { access, client, catalo
           })
           return reply.code(placed.status).headers(placed.headers).send(placed.body)
         }
-        const res = await client.request(upstream)
+        // An order lookup KuCoin cannot answer yet may be answered from the order cache (read-your-writes).
+        const res = await orderCache.readYourWrites(upstream, async () => await client.request(upstream))
         const { body: out, headers } = bodyForClient(request.headers['accept-encoding'], res)
         const vary = reply.getHeader('vary')
         if (vary !== undefined) headers.vary = `${String(vary)}, ${headers.vary}`

@@ -94,7 +94,7 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
     spotAccount: new SpotAccount(seed + 1, SPOT_BALANCES),
     marginAccount: new SpotAccount(seed + 4, MARGIN_BALANCES),
     futuresAccount: new FuturesAccount(seed + 2, FUTURES_BALANCES),
-    lag: { lookupMs: options.lag?.lookupMs ?? 0, streamMs: options.lag?.streamMs ?? 0 },
+    lag: { lookupMs: options.lookupLagMs ?? 0, streamMs: options.streamLagMs ?? 0 },
     tokens: new Map(),
     wsEndpoints: { spot: '', futures: '' },
     wsPing: { interval: wsLimits.pingIntervalMs, timeout: wsLimits.pingTimeoutMs }
@@ -165,8 +165,8 @@ function ordersApi (state: SimState): SimulatorOrders {
       ? accounts[account].countByClientOid(clientOid)
       : Object.values(accounts).reduce((sum, a) => sum + a.countByClientOid(clientOid), 0),
     setLag: lag => {
-      if (lag.lookupMs !== undefined) state.lag.lookupMs = lag.lookupMs
-      if (lag.streamMs !== undefined) state.lag.streamMs = lag.streamMs
+      if (lag.lookupLagMs !== undefined) state.lag.lookupMs = lag.lookupLagMs
+      if (lag.streamLagMs !== undefined) state.lag.streamMs = lag.streamLagMs
     }
   }
 }

@@ -47,8 +47,10 @@ export interface SimulatorOptions {
   seed?: number
   /** WebSocket limits, timings and push rates (PROTOCOL §5.8); every field optional. */
   ws?: WsOptions
-  /** Visibility lag of new orders (lookups, private order stream); default none. `sim.orders.setLag` changes it. */
-  lag?: OrderLag
+  /** Lookups of an order younger than this answer "order does not exist" (OrderLag); default 0. `sim.orders.setLag` changes it. */
+  lookupLagMs?: number
+  /** Private order-stream messages are pushed this much later (OrderLag); default 0. */
+  streamLagMs?: number
 }
 
 /**
@@ -57,9 +59,9 @@ export interface SimulatorOptions {
  */
 export interface OrderLag {
   /** Single-order lookups (by orderId or clientOid) of an order younger than this answer the market's "order does not exist" error; default 0. */
-  lookupMs?: number
+  lookupLagMs?: number
   /** Private order-stream messages (spot orderChange V1/V2, futures symbolOrderChange) are pushed this much later; default 0. */
-  streamMs?: number
+  streamLagMs?: number
 }
 
 /** Which order book of the demo account: spot (HF and Classic share it), margin HF, futures. */

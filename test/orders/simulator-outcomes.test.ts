@@ -42,7 +42,7 @@ t.test('the response is lost after the order was created (after-commit reset): o
 
 t.test('visibility lag: lookups say "does not exist" for a while; still settled as placed, never not-placed', async t => {
   const gw = await startGateway(t, { env: { ...ENV, KGW_ORDER_TIME_WINDOW_MS: '200', KGW_SETTLE_GRACE_MS: '1500' } })
-  gw.sim.orders.setLag({ lookupMs: 800 })
+  gw.sim.orders.setLag({ lookupLagMs: 800 })
   gw.sim.addFault({ method: 'POST', path: HF, times: 1, when: 'after-commit', action: { kind: 'truncate' } })
   const res = await place(gw, `/spot${HF}`, RESTING, 'lagging')
   t.equal(res.headers['kgw-order-outcome'], 'placed', res.text)
@@ -92,7 +92,7 @@ t.test('a filled IOC whose response was lost, retried after a gateway restart: s
   const sim = first.sim
   const clientOid = deriveClientOid('anonymous', 'ioc-restart')
   // The fill happens, its answer is lost, and lookups lag past what the first gateway waits for.
-  sim.orders.setLag({ lookupMs: 3000 })
+  sim.orders.setLag({ lookupLagMs: 3000 })
   sim.addFault({ method: 'POST', path: HF, times: 1, when: 'after-commit', action: { kind: 'reset' } })
   const lost = await place(first, `/spot${HF}`, IOC, 'ioc-restart')
   t.equal(lost.status, 202, lost.text)
@@ -101,7 +101,7 @@ t.test('a filled IOC whose response was lost, retried after a gateway restart: s
   await first.app.close()
 
   // KuCoin's clientOid uniqueness covers active orders only: a filled IOC sent again would fill again.
-  sim.orders.setLag({ lookupMs: 0 })
+  sim.orders.setLag({ lookupLagMs: 0 })
   const app = await buildApp(loadConfig({
     LOG_LEVEL: 'silent',
     KUCOIN_API_KEY: DEMO_KEY.key,

@@ -63,7 +63,7 @@ t.test('after-commit delay: the order exists before the answer arrives', async t
 })
 
 t.test('visibility lag: lookups', async t => {
-  const sim = await simulator(t, { lag: { lookupMs: 600_000 } })
+  const sim = await simulator(t, { lookupLagMs: 600_000 })
   const spot = await signed(sim.spotUrl, 'POST', HF, resting('lag-hf'))
   const classic = await signed(sim.spotUrl, 'POST', '/api/v1/orders', resting('lag-classic'))
   const margin = await signed(sim.spotUrl, 'POST', MARGIN, resting('lag-margin'))
@@ -81,12 +81,12 @@ t.test('visibility lag: lookups', async t => {
   ]
   for (const [name, lookup, code] of lookups) t.equal((await lookup()).body.code, code, `${name}: not there yet`)
   t.same((await signed(sim.spotUrl, 'GET', '/api/v1/hf/orders/active?symbol=BTC-USDT')).body.data.length, 2, 'lists are not lagged (HF and Classic orders share the spot book)')
-  sim.orders.setLag({ lookupMs: 0 })
+  sim.orders.setLag({ lookupLagMs: 0 })
   for (const [name, lookup] of lookups) t.equal((await lookup()).body.code, '200000', `${name}: visible once the lag passed`)
 })
 
 t.test('visibility lag: the private order stream', async t => {
-  const sim = await simulator(t, { lag: { streamMs: 2000 } })
+  const sim = await simulator(t, { streamLagMs: 2000 })
   const c = await open(t, sim, { private: true })
   t.equal((await c.subscribe('/spotMarket/tradeOrdersV2', true)).type, 'ack')
   const placed = await signed(sim.spotUrl, 'POST', HF, resting('lag-stream'))
