@@ -80,6 +80,9 @@ export interface SlotStatus {
 
 const noop = (): void => {}
 
+/** ioredis refuses a command outright while disconnected (there is no offline queue). */
+const notSent = (error: Error): boolean => /enableOfflineQueue|isn't writeable/.test(error.message)
+
 export class SlotReplica {
   readonly counters: SlotCounters = { rejectedStale: 0, recovered: 0, gaps: 0, missed: 0, ownerChanges: 0, fallbacks: 0, acquisitions: 0 }
   private readonly lease: Lease
@@ -174,11 +177,12 @@ export class SlotReplica {
   async release (): Promise<void> {
     this.closed = true
     clearTimeout(this.timer)
-    const wasOwner = this.owner
-    this.stepDown('shutting down')
     const { redis, keys, replicaId } = this.deps
-    if (wasOwner) {
-      await this.lease.release().catch(noop)
+    if (this.owner) {
+      // The lease forgets its epoch before the DEL is sent, so nothing is published after it.
+      const released = this.lease.release().catch(noop)
+      this.stepDown('shutting down')
+      await released
       await redis.xadd(keys.control, 'MAXLEN', '~', '1000', '*', 'k', 'R', 'r', replicaId).catch(noop)
     }
     await redis.multi().del(keys.wants(replicaId)).zrem(keys.wanters, replicaId).exec().catch(noop)
@@ -254,7 +258,10 @@ export class SlotReplica {
       if (offset !== null) return
       this.counters.rejectedStale++
       this.stepDown(`fenced: epoch ${epoch} is no longer the slot's`)
-    }, () => {
+    }, (error: Error) => {
+      // Only a command that never left this process may be delivered locally instead; one that
+      // timed out may still have been appended, and then reaches this hub through the bus.
+      if (!notSent(error)) return
       this.counters.fallbacks++
       fallback()
     })

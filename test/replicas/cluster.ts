@@ -3,6 +3,7 @@
 // one real redis-server, and N `node --import tsx src/server.ts` children, each
 // killable with any signal. Teardown always SIGCONTs and SIGKILLs what is left.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { DEMO_KEY, startSimulator, type Simulator } from '../../src/simulator/index.js'
@@ -30,8 +31,8 @@ export interface Cluster {
   client: Redis
   prefix: string
   replicas: Replica[]
-  /** Starts another replica with the cluster's settings. */
-  add: (id: string) => Promise<Replica>
+  /** Starts another replica with the cluster's settings; `alone`: the same gateway without Redis, for side-by-side runs. */
+  add: (id: string, alone?: boolean) => Promise<Replica>
 }
 
 export const TEST_LEASE_TTL_MS = 1500
@@ -65,7 +66,7 @@ async function launch (env: Record<string, string>, id: string): Promise<Replica
   child.stdout!.on('data', (d: Buffer) => { out += d.toString() })
   child.stderr!.on('data', (d: Buffer) => { out += d.toString() })
   const exited = new Promise<number | string | null>(resolve => child.once('exit', (code, signal) => resolve(code ?? signal)))
-  const deadline = Date.now() + 60_000
+  const deadline = Date.now() + 90_000
   let url: string | undefined
   while (url === undefined) {
     url = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(out)?.[1]
@@ -97,19 +98,24 @@ export async function startCluster (t: TestContext, count: number, extra: Record
   t.teardown(() => client.disconnect())
   const replicas: Replica[] = []
   t.teardown(() => {
+    // KGW_TEST_REPLICA_LOGS=dir keeps each replica's log lines for a post-mortem.
+    const dir = process.env.KGW_TEST_REPLICA_LOGS
+    if (dir !== undefined) for (const replica of replicas) writeFileSync(`${dir}/${replica.id}.log`, replica.out())
     for (const replica of replicas) {
       if (replica.child.exitCode !== null || replica.child.signalCode !== null) continue
       replica.child.kill('SIGCONT')
       replica.child.kill('SIGKILL')
     }
   })
-  const add = async (id: string): Promise<Replica> => {
-    const replica = await launch(replicaEnv(sim, redis, prefix, id, extra), id)
+  const add = async (id: string, alone = false): Promise<Replica> => {
+    const env = replicaEnv(sim, redis, prefix, id, extra)
+    if (alone) delete env.KGW_REDIS_URL
+    const replica = await launch(env, id)
     replicas.push(replica)
     return replica
   }
-  // Started one after another: on 2 loaded cores, parallel tsx start-ups only slow each other down.
-  for (let i = 1; i <= count; i++) await add(`r${i}`)
+  await Promise.all(Array.from({ length: count }, async (_, i) => await add(`r${i + 1}`)))
+  replicas.sort((a, b) => a.id.localeCompare(b.id))
   return { sim, redis, client, prefix, replicas, add }
 }
 
@@ -138,6 +144,6 @@ export function upstreamSubscriptions (sim: Simulator): Map<string, number> {
 }
 
 /** A frame on a topic the test numbers itself, so each client's stream can be checked for loss, duplicates and order. */
-export function numbered (topic: string, n: number): string {
-  return JSON.stringify({ type: 'message', topic, subject: 'trade.ticker', data: { n, sentAt: Date.now(), price: '1', sequence: String(n) } })
+export function numbered (topic: string, n: number, subject = 'trade.ticker'): string {
+  return JSON.stringify({ type: 'message', topic, subject, data: { n, sentAt: Date.now(), price: '1', sequence: String(n) } })
 }
