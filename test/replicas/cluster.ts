@@ -66,7 +66,7 @@ async function launch (env: Record<string, string>, id: string): Promise<Replica
   child.stdout!.on('data', (d: Buffer) => { out += d.toString() })
   child.stderr!.on('data', (d: Buffer) => { out += d.toString() })
   const exited = new Promise<number | string | null>(resolve => child.once('exit', (code, signal) => resolve(code ?? signal)))
-  const deadline = Date.now() + 90_000
+  const deadline = Date.now() + 180_000
   let url: string | undefined
   while (url === undefined) {
     url = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(out)?.[1]
