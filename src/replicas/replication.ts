@@ -21,6 +21,7 @@ export class Replication {
   /** Set by the metrics: each bus frame's age when this replica reads it, in seconds. */
   lagObserver: ((slot: Slot, seconds: number) => void) | undefined
   private readonly commands: RedisClient
+  private readonly leases: RedisClient
   private readonly reader: BusReader
   private commandsUp = false
 
@@ -28,13 +29,17 @@ export class Replication {
     const { replicas, replicaStreams } = config
     this.replicaId = replicas.replicaId
     this.commands = connectRedis(replicas, 'commands')
+    // Leases get a connection of their own: a renewal stuck behind thousands of queued publishes would lose the slot.
+    this.leases = connectRedis(replicas, 'leases')
     const subscriber = connectRedis(replicas, 'subscriber')
     this.watch(this.commands, up => { this.commandsUp = up })
     this.watch(subscriber, () => {})
+    this.watch(this.leases, () => {})
     const publisher = new Publisher(this.commands, replicaStreams.streamMaxLen)
     const slot = (name: Slot): SlotReplica => new SlotReplica({
       slot: name,
       redis: this.commands,
+      leaseRedis: this.leases,
       keys: slotKeys(replicas.keyPrefix, name),
       replicaId: replicas.replicaId,
       settings: replicaStreams,
@@ -77,6 +82,7 @@ export class Replication {
     await this.release()
     await this.reader.close()
     this.commands.disconnect()
+    this.leases.disconnect()
   }
 
   private watch (redis: RedisClient, onChange: (up: boolean) => void): void {

@@ -32,6 +32,8 @@ export interface SlotSettings {
 export interface SlotDeps {
   slot: Slot
   redis: RedisClient
+  /** The lease's own connection: a renewal must never queue behind a backlog of publishes. */
+  leaseRedis: RedisClient
   keys: SlotKeys
   replicaId: string
   settings: SlotSettings
@@ -105,7 +107,7 @@ export class SlotReplica {
   private ticking = false
 
   constructor (private readonly deps: SlotDeps) {
-    this.lease = new Lease(deps.redis, deps.keys, deps.replicaId, deps.settings.leaseTtlMs)
+    this.lease = new Lease(deps.leaseRedis, deps.keys, deps.replicaId, deps.settings.leaseTtlMs)
   }
 
   /** The feed's relay: called once by the feed with its hub and pool sides. */
