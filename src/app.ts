@@ -17,6 +17,7 @@ import { connectionLimits, guardConnections } from './http/connections.js'
 import { logRequests, loggerOptions, scrubberFor, type Scrub } from './logging.js'
 import { Metrics, governorSeries, sharedBudgetSeries } from './metrics.js'
 import { sharedBudget } from './replicas/budget-app.js'
+import { Replication } from './replicas/replication.js'
 import { installGracefulClose } from './shutdown.js'
 import { reportUpstreams } from './startup-report.js'
 import graphqlPlugin from './graphql/graphql-plugin.js'
@@ -98,9 +99,11 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   logRequests(app)
   installErrorHandling(app)
 
-  const feeds = createFeeds(config, client, app)
+  // Replica mode: one upstream owner per market across replicas, frames shared over Redis.
+  const replication = config.replicas.redisUrl === undefined ? undefined : new Replication(config, app.log.child({ component: 'replicas' }))
+  const feeds = createFeeds(config, client, app, replication)
   app.decorate('feeds', feeds)
-  const metrics = new Metrics({ catalog, clocks: client.clocks, feeds, connections })
+  const metrics = new Metrics({ catalog, clocks: client.clocks, feeds, connections, replication })
   app.decorate('metrics', metrics)
   client.observer = event => { metrics.upstream(event) }
   governorSeries(metrics, client.governor, client.shared)
@@ -115,6 +118,8 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   app.decorate('orderCache', orderCache)
   metrics.orderCacheSeries(orderCache)
 
+  // A stopping owner hands its upstream slots over first, while it still drains (hand-off within a second).
+  if (replication) app.addHook('preClose', async () => { await replication.release() })
   installGracefulClose(app)
   // Registered once at the root with our limits (mercurius reuses it later):
   // clients only send small control frames, and deflate costs more than it saves here.
@@ -123,7 +128,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   // after @fastify/websocket's hook marks upgrades, so a refused one has its socket closed.
   await installBoundary(app, config)
   await app.register(rootRoutes)
-  await app.register(healthRoutes, { client, feeds, staleAfterMs: config.timeSyncIntervalMs * 3 })
+  await app.register(healthRoutes, { client, feeds, replication, staleAfterMs: config.timeSyncIntervalMs * 3 })
   await app.register(metricsRoutes, { metrics })
   await app.register(docsRoutes)
   await app.register(restRoutes, { access, client, catalog, config, placements, orderCache })
@@ -170,6 +175,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     await placements.store.close()
     books.close()
     for (const feed of Object.values(feeds)) feed.close()
+    await replication?.close()
     await client.close()
   })
   return app
@@ -184,7 +190,7 @@ function createOrderCache (config: Config, client: KucoinClient, feeds: Record<M
   return cache
 }
 
-function createFeeds (config: Config, client: KucoinClient, app: FastifyInstance): Record<Market, Feed> {
+function createFeeds (config: Config, client: KucoinClient, app: FastifyInstance, replication: Replication | undefined): Record<Market, Feed> {
   const { upstreamWs, ws } = config
   const limits = {
     ...DEFAULT_UPSTREAM_LIMITS,
@@ -200,7 +206,7 @@ function createFeeds (config: Config, client: KucoinClient, app: FastifyInstance
   const staleAfterMs = { periodic: ws.stalePeriodicMs, market: ws.staleMarketMs, none: 0 }
   // One budget for every upstream pool: KuCoin counts connections, and new connections a minute, per user.
   const budget = new UpstreamBudget(limits.maxConnections, limits.maxConnectsPerMinute)
-  const feed = (market: Market): Feed => new Feed({ market, client, hub, limits, budget, staleAfterMs, log: app.log.child({ feed: market }) })
+  const feed = (market: Market): Feed => new Feed({ market, client, hub, limits, budget, staleAfterMs, log: app.log.child({ feed: market }), relay: replication?.relay(market) })
   return { spot: feed('spot'), futures: feed('futures') }
 }
 

@@ -162,6 +162,15 @@ export interface Config {
       presenceIntervalMs: number
     }
   }
+  /** Replica mode's upstream ownership and bus (src/replicas/lease.ts, bus.ts); only used with KGW_REDIS_URL. */
+  replicaStreams: {
+    /** An upstream slot's owner holds its lease this long past its last renewal; a crashed owner is replaced after it. */
+    leaseTtlMs: number
+    /** How often an owner renews and a non-owner tries to take a free slot. */
+    leaseRenewMs: number
+    /** Entries each market's bus Stream keeps (approximately): how far behind a replica can fall and still recover. */
+    streamMaxLen: number
+  }
 }
 
 export type Env = Record<string, string | undefined>
@@ -392,6 +401,14 @@ function readSharedBudget (r: Reader): Config['replicas']['budget'] {
   }
 }
 
+/** Lease and bus settings of replica mode; the renewal must fit inside the lease several times over. */
+function readReplicaStreams (r: Reader): Config['replicaStreams'] {
+  const leaseTtlMs = r.int('KGW_REPLICA_LEASE_TTL_MS', 2000, 200, 60_000)
+  const leaseRenewMs = r.int('KGW_REPLICA_LEASE_RENEW_MS', Math.max(50, Math.floor(leaseTtlMs / 4)), 50, 30_000)
+  if (leaseRenewMs * 2 > leaseTtlMs) r.problems.push('KGW_REPLICA_LEASE_RENEW_MS must be at most half of KGW_REPLICA_LEASE_TTL_MS, or a slow renewal loses the lease')
+  return { leaseTtlMs, leaseRenewMs, streamMaxLen: r.int('KGW_REPLICA_STREAM_MAXLEN', 10_000, 100, 10_000_000) }
+}
+
 /** KGW_UPSTREAM_ACCEPT_ENCODING: codings the gateway decodes, comma-separated; `identity` alone asks for none. */
 function readUpstreamAcceptEncoding (r: Reader): string {
   const codings = r.list('KGW_UPSTREAM_ACCEPT_ENCODING').map(c => c.toLowerCase())
@@ -510,7 +527,8 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       maxBatch: r.int('KGW_GRAPHQL_MAX_BATCH', 10, 1, 1000),
       maxTokens: r.int('KGW_GRAPHQL_MAX_TOKENS', 10_000, 100, 1_000_000)
     },
-    replicas: readReplicas(r)
+    replicas: readReplicas(r),
+    replicaStreams: readReplicaStreams(r)
   }
   if (!isLoopbackHost(config.host) && config.tokens.length === 0 && !config.allowOpen) {
     r.problems.push(`HOST=${config.host} is not a loopback address and KGW_TOKENS is empty: anyone who can reach it could use the KuCoin keys. Set KGW_TOKENS, or KGW_ALLOW_OPEN=true if a network control in front already restricts callers`)

@@ -16,6 +16,7 @@ import type { SharedGets } from './kucoin/shared-gets.js'
 import { codeTable } from './kucoin/errors.js'
 import type { PlacementObserver } from './orders/placements.js'
 import { findEndpoint } from './policy.js'
+import type { Replication } from './replicas/replication.js'
 import { REFUSAL_REASONS, type Feed } from './ws/feed.js'
 
 const MARKETS = ['spot', 'futures'] as const satisfies readonly Market[]
@@ -31,6 +32,8 @@ export interface MetricSources {
   feeds: Record<Market, Feed>
   /** Client connections held and closed unheard (src/http/connections.ts). */
   connections?: ConnectionStats
+  /** Replica mode's upstream ownership and bus, when on. */
+  replication?: Replication | undefined
 }
 
 export class Metrics {
@@ -140,6 +143,7 @@ export class Metrics {
     this.upstreamWsSeries(sources.feeds)
     this.topicTruthSeries(sources.feeds)
     if (sources.connections) this.connectionSeries(sources.connections)
+    if (sources.replication) this.replicaBusSeries(sources.replication)
   }
 
   /** One answered HTTP request: route template (never the raw URL), method, status, seconds. */
@@ -177,6 +181,35 @@ export class Metrics {
       const labels = (): Record<string, string> => ({ market, pool })
       if (limit !== undefined && Number.isFinite(Number(limit))) this.rateLimitLimits.set(key, labels, Number(limit))
       if (remaining !== undefined && Number.isFinite(Number(remaining))) this.rateLimitRemainings.set(key, labels, Number(remaining))
+    }
+  }
+
+  /** Replica mode: who owns each upstream slot, how far behind the bus runs, what it recovered, lost and refused. */
+  private replicaBusSeries (replication: Replication): void {
+    const owned = new Gauge({ name: 'kgw_replica_lease_owned', help: '1 while this replica owns the upstream slot (its lease), by slot (market)', labelNames: ['slot'] as const, registers: [this.registry] })
+    setCollect(owned, () => { for (const slot of MARKETS) owned.set({ slot }, replication.slots[slot].isOwner() ? 1 : 0) })
+    const redis = new Gauge({ name: 'kgw_replica_redis_up', help: '1 while this replica reaches Redis for commands and bus reads', registers: [this.registry] })
+    setCollect(redis, () => { redis.set(replication.status().redis === 'up' ? 1 : 0) })
+    const lag = new Histogram({
+      name: 'kgw_replica_bus_lag_seconds',
+      help: 'Time from the owner\'s publish (Redis\'s entry time) to this replica reading the frame, by slot',
+      labelNames: ['slot'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers: [this.registry]
+    })
+    replication.lagObserver = (slot, seconds) => lag.observe({ slot }, seconds)
+    const counters = [
+      ['kgw_replica_bus_recovered_total', 'Bus entries read back with XRANGE after this replica lost its bus connection, by slot', 'recovered'],
+      ['kgw_replica_bus_gaps_total', 'Offset gaps the bus could no longer fill (entries trimmed before this replica read them), by slot', 'gaps'],
+      ['kgw_replica_bus_missed_total', 'Bus entries lost in those gaps, by slot', 'missed'],
+      ['kgw_replica_owner_changes_total', 'New upstream owners seen on the bus (clients told to resync), by slot', 'ownerChanges'],
+      ['kgw_replica_stale_publishes_rejected_total', 'Publishes Redis refused because this replica\'s epoch was no longer the slot\'s (fencing), by slot', 'rejectedStale'],
+      ['kgw_replica_bus_fallbacks_total', 'Owner events delivered only locally because Redis could not take them, by slot', 'fallbacks'],
+      ['kgw_replica_lease_acquisitions_total', 'Times this replica took the upstream slot, by slot', 'acquisitions']
+    ] as const
+    for (const [name, help, key] of counters) {
+      const counter = new Counter({ name, help, labelNames: ['slot'] as const, registers: [this.registry] })
+      setCollect(counter, () => mirror(counter, MARKETS.map(slot => [{ slot }, replication.counters(slot)[key]])))
     }
   }
 

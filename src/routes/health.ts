@@ -6,11 +6,14 @@
 import type { FastifyInstance } from 'fastify'
 import type { Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
+import type { Replication } from '../replicas/replication.js'
 import type { Feed, FeedStatus } from '../ws/feed.js'
 
 export interface HealthRoutesOptions {
   client: KucoinClient
   feeds: Record<Market, Feed>
+  /** Replica mode, when on. */
+  replication?: Replication | undefined
   /** A sync older than this counts as stale (the host stopped answering). */
   staleAfterMs: number
 }
@@ -21,7 +24,12 @@ function websocketCheck (feeds: Record<Market, Feed>): { ready: boolean, spot: F
   return { ready: spot.ready && futures.ready, spot, futures }
 }
 
-export async function healthRoutes (app: FastifyInstance, { client, feeds, staleAfterMs }: HealthRoutesOptions): Promise<void> {
+function replicaCheck (replication: Replication): { ready: boolean } & ReturnType<Replication['status']> {
+  const status = replication.status()
+  return { ready: status.redis === 'up', ...status }
+}
+
+export async function healthRoutes (app: FastifyInstance, { client, feeds, replication, staleAfterMs }: HealthRoutesOptions): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }))
 
   app.get('/readyz', async (_request, reply) => {
@@ -36,6 +44,10 @@ export async function healthRoutes (app: FastifyInstance, { client, feeds, stale
     // Reconnecting upstream connections fix themselves; a probe only reports them.
     const websocket = websocketCheck(feeds)
     const ready = markets.every(([, check]) => check.ready) && websocket.ready
-    return reply.code(ready ? 200 : 503).send({ ready, checks: { config: { ready: true }, ...Object.fromEntries(markets), websocket } })
+    // Replica mode with Redis unreachable: REST still serves and stays in rotation, but the
+    // streams are not verified (no bus, no lease), which the probe says rather than hides.
+    const replicas = replication && replicaCheck(replication)
+    const body = { ready, ...(replicas && { degraded: !replicas.ready }), checks: { config: { ready: true }, ...Object.fromEntries(markets), websocket, ...(replicas && { replicas }) } }
+    return reply.code(ready ? 200 : 503).send(body)
   })
 }

@@ -4,10 +4,10 @@
 import type { Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
 import type { FreshnessClass } from '../kucoin/ws-topics.js'
-import { Hub, type HubOptions, type Route } from './hub.js'
+import { Hub, type HubOptions, type Route, type UpstreamPort } from './hub.js'
 import { WS_ERROR, noticeFrame } from './protocol.js'
 import { routeOf, specOf } from './topics.js'
-import { UpstreamPool, type UpstreamBudget, type UpstreamLimits } from './upstream.js'
+import { UpstreamPool, type UpstreamBudget, type UpstreamEvents, type UpstreamLimits } from './upstream.js'
 import type { BulletToken, ConnectionHooks } from './upstream-connection.js'
 
 export interface FeedOptions {
@@ -20,6 +20,12 @@ export interface FeedOptions {
   log: ConnectionHooks['log']
   /** Silence after which a live topic of each class is stale (0 = never); default: no stale notices. */
   staleAfterMs?: Record<FreshnessClass, number>
+  /**
+   * Replica mode (src/replicas/upstream-owner.ts): given the hub's side and
+   * the pools' side, returns what sits between them — the hub's upstream
+   * port, and the events the pools report. Absent: the hub talks to the pools.
+   */
+  relay?: (sides: { local: UpstreamEvents, upstream: UpstreamPort }) => { port: UpstreamPort, events: UpstreamEvents }
 }
 
 /** Why KuCoin (or the upstream budget) refused a topic: a bounded label set for metrics. */
@@ -79,6 +85,36 @@ export class Feed {
 
   constructor (private readonly options: FeedOptions) {
     const { market, client, limits, log } = options
+    // What the pools report, delivered to this feed's hub. In replica mode the
+    // relay carries it over the bus first, and back here on every replica
+    // (the channel is then the topic's, as the bus does not say which pool).
+    const localFor = (fixed?: 'public' | 'private'): UpstreamEvents => ({
+      onMessage: (topic, frame) => this.hub.publish(topic, frame, this.routeFor(topic)),
+      onDown: (topics, reason) => {
+        this.hub.down(topics)
+        this.notice(topics, 'upstream.reconnecting', { reason, gap: true })
+      },
+      onUp: (topics, event) => {
+        const channel = fixed ?? this.channelOf(topics[0])
+        if (event.renewal) this.totals[channel].renewals++
+        if (event.reconnect) {
+          this.totals[channel].reconnects++
+          this.notice(topics, 'upstream.reconnected', { gap: true })
+        }
+      },
+      onTopicAck: topic => this.hub.acked(topic),
+      onTopicRefused: (topic, code, message) => {
+        this.refusals[refusalReason(code)]++
+        const clients = this.hub.refused(topic, code, message)
+        this.routes.delete(topic)
+        log.warn({ market, channel: fixed ?? this.channelOf(topic), topic, code, message, clients }, 'KuCoin refused a subscription')
+      }
+    })
+    const upstream: UpstreamPort = {
+      subscribe: topics => this.split(topics, 'subscribe'),
+      unsubscribe: topics => this.split(topics, 'unsubscribe')
+    }
+    const relay = options.relay?.({ local: localFor(), upstream })
     const pool = (channel: 'public' | 'private'): UpstreamPool => new UpstreamPool({
       market,
       channel,
@@ -86,34 +122,11 @@ export class Feed {
       log,
       budget: options.budget,
       fetchToken: () => fetchBullet(client, market, channel),
-      events: {
-        onMessage: (topic, frame) => this.hub.publish(topic, frame, this.routeFor(topic)),
-        onDown: (topics, reason) => {
-          this.hub.down(topics)
-          this.notice(topics, 'upstream.reconnecting', { reason, gap: true })
-        },
-        onUp: (topics, event) => {
-          if (event.renewal) this.totals[channel].renewals++
-          if (event.reconnect) {
-            this.totals[channel].reconnects++
-            this.notice(topics, 'upstream.reconnected', { gap: true })
-          }
-        },
-        onTopicAck: topic => this.hub.acked(topic),
-        onTopicRefused: (topic, code, message) => {
-          this.refusals[refusalReason(code)]++
-          const clients = this.hub.refused(topic, code, message)
-          this.routes.delete(topic)
-          log.warn({ market, channel, topic, code, message, clients }, 'KuCoin refused a subscription')
-        }
-      }
+      events: relay?.events ?? localFor(channel)
     })
     this.pools = { public: pool('public'), private: pool('private') }
     const stale = options.staleAfterMs
-    this.hub = new Hub({
-      subscribe: topics => this.split(topics, 'subscribe'),
-      unsubscribe: topics => this.split(topics, 'unsubscribe')
-    }, {
+    this.hub = new Hub(relay?.port ?? upstream, {
       ...options.hub,
       freshness: stale && {
         thresholdMs: topic => stale[specOf(market, topic)?.freshness ?? 'none'],
@@ -122,6 +135,10 @@ export class Feed {
     })
     this.sweeper = setInterval(() => this.hub.sweep(), 1000)
     this.sweeper.unref()
+  }
+
+  private channelOf (topic: string | undefined): 'public' | 'private' {
+    return topic !== undefined && specOf(this.options.market, topic)?.private ? 'private' : 'public'
   }
 
   private split (topics: string[], action: 'subscribe' | 'unsubscribe'): void {

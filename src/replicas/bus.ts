@@ -1,0 +1,131 @@
+// The bus: each slot's capped Redis Stream. The owner appends through one Lua
+// script that first checks the slot's epoch — a replica that was paused or cut
+// off past its lease publishes under an old epoch and is refused (fencing) —
+// then numbers the entry with the slot's offset. Every replica reads every
+// slot's bus and control Streams with XREAD BLOCK on a connection of its own;
+// after losing that connection it reads what it missed with XRANGE before
+// blocking again, so an outage shorter than the Stream's cap loses nothing.
+import { after, parseEntry, type BusEntry, type EntryKind } from './bus-entry.js'
+import type { SlotKeys } from './keys.js'
+import type { RedisClient } from './redis.js'
+
+const PUBLISH = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local offset = redis.call('INCR', KEYS[2])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1], 'o', offset, 'k', ARGV[3], 't', ARGV[4], 'p', ARGV[5])
+return offset`
+
+export class Publisher {
+  private sha: string | undefined
+
+  constructor (private readonly redis: RedisClient, private readonly maxLen: number) {}
+
+  /** The entry's offset, or null when the epoch is not the slot's current one (a stale owner). Rejects when Redis fails. */
+  async publish (keys: SlotKeys, epoch: string, kind: EntryKind, topic: string, payload: string | Buffer): Promise<number | null> {
+    const args = [3, keys.epoch, keys.offset, keys.bus, epoch, this.maxLen, kind, topic, payload] as const
+    if (this.sha !== undefined) {
+      try {
+        return await this.redis.evalsha(this.sha, ...args) as number | null
+      } catch (error) {
+        if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error
+        this.sha = undefined // Redis restarted (or flushed its scripts): load it again
+      }
+    }
+    this.sha ??= await this.redis.script('LOAD', PUBLISH) as string
+    return await this.redis.evalsha(this.sha, ...args) as number | null
+  }
+}
+
+export interface ReaderStream {
+  key: string
+  /** Bus streams are recovered after an outage; control streams only matter live. */
+  kind: 'bus' | 'control'
+  /** Where reading resumes (an entry id); undefined until positioned at the Stream's end. */
+  lastId?: string
+  deliver: (entries: BusEntry[], recovered: boolean) => void
+  control?: (fields: Record<string, string>) => void
+}
+
+type XEntries = Array<[string, string[]]>
+
+const RECOVERY_PAGE = 1000
+
+export class BusReader {
+  /** Whether the last read reached Redis. */
+  up = false
+  private closed = false
+  private interrupted = false
+  private readonly done: Promise<void>
+
+  constructor (private readonly redis: RedisClient, private readonly streams: ReaderStream[], private readonly blockMs = 1000) {
+    this.done = this.run()
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    this.redis.disconnect()
+    await this.done
+  }
+
+  private async run (): Promise<void> {
+    while (!this.closed) {
+      try {
+        await this.position()
+        if (this.interrupted) await this.recover()
+        this.interrupted = false
+        const answer = await this.redis.xread('COUNT', 1000, 'BLOCK', this.blockMs, 'STREAMS',
+          ...this.streams.map(s => s.key), ...this.streams.map(s => s.lastId!)) as Array<[string, XEntries]> | null
+        this.up = true
+        for (const [key, entries] of answer ?? []) {
+          const stream = this.streams.find(s => s.key === key)
+          if (stream) this.dispatch(stream, entries, false)
+        }
+      } catch {
+        if (this.closed) return
+        this.up = false
+        this.interrupted = true
+        await new Promise(resolve => setTimeout(resolve, 200))
+      }
+    }
+  }
+
+  /** A stream read for the first time starts at its end: history before this replica existed is not its clients'. */
+  private async position (): Promise<void> {
+    for (const stream of this.streams) {
+      if (stream.lastId !== undefined) continue
+      const last = await this.redis.xrevrange(stream.key, '+', '-', 'COUNT', 1)
+      stream.lastId = last[0]?.[0] ?? '0-0'
+    }
+  }
+
+  /** After an outage: what each bus Stream holds past where this replica stopped. */
+  private async recover (): Promise<void> {
+    for (const stream of this.streams) {
+      if (stream.kind !== 'bus') continue
+      for (let page = 0; page < 100; page++) {
+        const entries = await this.redis.xrange(stream.key, after(stream.lastId!), '+', 'COUNT', RECOVERY_PAGE) as XEntries
+        this.dispatch(stream, entries, true)
+        if (entries.length < RECOVERY_PAGE) break
+      }
+    }
+  }
+
+  private dispatch (stream: ReaderStream, entries: XEntries, recovered: boolean): void {
+    if (!entries.length) return
+    stream.lastId = entries[entries.length - 1]![0]
+    if (stream.kind === 'control') {
+      for (const [, fields] of entries) {
+        const values: Record<string, string> = {}
+        for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i]!] = fields[i + 1]!
+        stream.control?.(values)
+      }
+      return
+    }
+    const parsed: BusEntry[] = []
+    for (const [id, fields] of entries) {
+      const entry = parseEntry(id, fields)
+      if (entry) parsed.push(entry)
+    }
+    stream.deliver(parsed, recovered)
+  }
+}
