@@ -17,6 +17,7 @@ import { connectionLimits, guardConnections } from './http/connections.js'
 import { logRequests, loggerOptions, scrubberFor, type Scrub } from './logging.js'
 import { Metrics, governorSeries, sharedBudgetSeries } from './metrics.js'
 import { sharedBudget } from './replicas/budget-app.js'
+import { sharedIdempotencyStore } from './replicas/idempotency-app.js'
 import { Replication } from './replicas/replication.js'
 import { installGracefulClose } from './shutdown.js'
 import { reportUpstreams } from './startup-report.js'
@@ -29,7 +30,7 @@ import { healthRoutes } from './routes/health.js'
 import { countRequests, metricsRoutes } from './routes/metrics.js'
 import { restRoutes } from './routes/rest.js'
 import { MemoryStore } from './orders/idempotency-store.js'
-import { Placements, type PlacementLog } from './orders/placements.js'
+import { Placements } from './orders/placements.js'
 import { placementRoutes } from './orders/routes.js'
 import { DEFAULT_SETTLE_DELAYS_MS } from './orders/settler.js'
 import { OrderCache } from './orders/order-cache.js'
@@ -112,7 +113,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   const books = createBooks(config, client, feeds, metrics)
   app.decorate('books', books)
   countRequests(app, metrics)
-  const placements = createPlacements(config, client, metrics, app.log.child({ component: 'orders' }))
+  const placements = createPlacements(config, client, metrics, app)
   app.decorate('placements', placements)
   const orderCache = createOrderCache(config, client, feeds)
   app.decorate('orderCache', orderCache)
@@ -162,7 +163,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   // Time sync runs in the background: a KuCoin outage must not stop the
   // gateway from starting, /readyz reports it instead.
   // The first sync's result is logged per host, so a gateway that cannot reach KuCoin says so at start.
-  if (config.tradingEnabled && config.orders.journalPath === undefined) {
+  if (config.tradingEnabled && config.orders.journalPath === undefined && config.replicas.redisUrl === undefined) {
     app.log.warn('KGW_IDEMPOTENCY_JOURNAL is not set: idempotency keys live in memory, so a key retried after a restart could place a second order')
   }
   app.addHook('onReady', async () => {
@@ -224,9 +225,10 @@ function createBooks (config: Config, client: KucoinClient, feeds: Record<Market
   return created
 }
 
-function createPlacements (config: Config, client: KucoinClient, metrics: Metrics, log: PlacementLog): Placements {
+function createPlacements (config: Config, client: KucoinClient, metrics: Metrics, app: FastifyInstance): Placements {
   const { orders } = config
-  const store = new MemoryStore({ maxRecords: orders.maxRecords, ttlMs: orders.ttlMs, journalPath: orders.journalPath, fsync: orders.journalFsync })
+  const store = sharedIdempotencyStore(config, app) ??
+    new MemoryStore({ maxRecords: orders.maxRecords, ttlMs: orders.ttlMs, journalPath: orders.journalPath, fsync: orders.journalFsync })
   return new Placements(store, client, {
     timeWindowMs: orders.timeWindowMs,
     graceMs: orders.settleGraceMs,
@@ -234,5 +236,5 @@ function createPlacements (config: Config, client: KucoinClient, metrics: Metric
     settleWaitMs: orders.settleWaitMs,
     settleMaxMs: orders.settleMaxMs,
     settleDelaysMs: DEFAULT_SETTLE_DELAYS_MS
-  }, metrics.placementObserver(), log)
+  }, metrics.placementObserver(), app.log.child({ component: 'orders' }))
 }

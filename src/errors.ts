@@ -69,6 +69,7 @@ export const ERROR_KINDS = {
   'idempotency-key-in-flight': { status: 409, title: 'A placement with this Idempotency-Key is still running' },
   'order-outcome-unknown': { status: 202, title: 'The order\'s outcome is not known yet' },
   'placement-not-found': { status: 404, title: 'No placement with this Idempotency-Key' },
+  'idempotency-store-unavailable': { status: 503, title: 'The shared idempotency store (Redis) is unavailable' },
   // Verified order books (src/books/).
   'book-limit-reached': { status: 503, title: 'The gateway holds as many order books as it may' },
   'book-not-ready': { status: 504, title: 'The order book was not verified in time' },

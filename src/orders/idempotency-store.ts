@@ -53,8 +53,8 @@ export interface IdempotencyStore {
   get: (caller: string, key: string) => Promise<PlacementRecord | undefined>
   /** Replaces the record's mutable fields (outcome, orderId, answer, error, updatedAt). */
   update: (record: PlacementRecord) => Promise<void>
-  /** Forgets the key: the order was not placed, so a retry may place it. */
-  drop: (caller: string, key: string) => Promise<void>
+  /** Forgets the key: the order was not placed, so a retry may place it. `createdAt`: only that incarnation of the record (shared stores). */
+  drop: (caller: string, key: string, createdAt?: number) => Promise<void>
   close: () => Promise<void>
 }
 

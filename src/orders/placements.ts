@@ -154,18 +154,18 @@ export class Placements {
     const text = decoded.toString('utf8')
     const answer: StoredAnswer = { status: res.status, headers: { ...res.headers, 'content-type': res.headers['content-type'] ?? 'application/json' }, body: text }
     delete answer.headers['content-encoding']
-    await this.store.update({ ...record, outcome: 'placed', orderId: orderIdOf(text), answer, updatedAt: Date.now() })
+    await this.persist(record, async () => { await this.store.update({ ...record, outcome: 'placed', orderId: orderIdOf(text), answer, updatedAt: Date.now() }) })
     return this.placed(record, answer, orderIdOf(text), false)
   }
 
   private async failed (record: PlacementRecord, error: GatewayError): Promise<PlacedAnswer> {
     const kind = classifyFailure(error)
     if (kind === 'not-placed') {
-      await this.store.drop(record.caller, record.key)
+      await this.persist(record, async () => { await this.store.drop(record.caller, record.key, record.createdAt) })
       throw this.withOutcome(error, 'not-placed', record)
     }
     if (kind === 'rejected') {
-      await this.store.update({ ...record, outcome: 'rejected', error: { kind: error.kind, code: error.code, msg: error.msg, detail: error.detail }, updatedAt: Date.now() })
+      await this.persist(record, async () => { await this.store.update({ ...record, outcome: 'rejected', error: { kind: error.kind, code: error.code, msg: error.msg, detail: error.detail }, updatedAt: Date.now() }) })
       throw this.withOutcome(error, 'rejected', record)
     }
     // Unknown, or a duplicate (an ACTIVE order has this clientOid: the first request is live; find it).
@@ -174,12 +174,26 @@ export class Placements {
       `order placement ${kind === 'duplicate' ? 'answered duplicate clientOid' : 'answer lost'} (${error.detail}); settling it by lookup`)
     const unknown: PlacementRecord = { ...record, outcome: 'unknown', updatedAt: Date.now() }
     if (kind === 'duplicate') delete unknown.notPlacedAfter
-    await this.store.update(unknown)
+    await this.persist(record, async () => { await this.store.update(unknown) })
     const answer = await this.settleFor(unknown, false)
     if (answer !== undefined) return answer
     // Proved never placed within the wait: the key is free again and the caller may retry.
     if (await this.store.get(record.caller, record.key) === undefined) throw this.withOutcome(error, 'not-placed', record)
     throw this.unknownError(unknown)
+  }
+
+  /**
+   * Stores what became of a placement already sent. A shared store that fails
+   * here must not turn a known answer into an error: the caller still gets it,
+   * and the record, left pending, is settled by lookup once its lease lapses.
+   */
+  private async persist (record: PlacementRecord, write: () => Promise<void>): Promise<void> {
+    try {
+      await write()
+    } catch (error) {
+      this.log?.warn({ key: record.key, clientOid: record.clientOid, err: error instanceof Error ? error.message : String(error) },
+        'idempotency store write failed after the placement was sent; answering anyway, the record is settled by lookup later')
+    }
   }
 
   /** A request for a key that has a record. Undefined: the record is gone (not placed), begin again. */
@@ -236,7 +250,7 @@ export class Placements {
     const current = await this.store.get(record.caller, record.key) ?? record
     if (current.outcome === 'placed' || current.outcome === 'rejected') return current
     if (settlement.outcome === 'not-placed') {
-      await this.store.drop(record.caller, record.key)
+      await this.store.drop(record.caller, record.key, current.createdAt)
       return undefined
     }
     if (settlement.outcome === 'unknown') return current
