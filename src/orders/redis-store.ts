@@ -57,6 +57,8 @@ export interface RedisStoreOptions {
   ttlMs: number
   /** A sending replica's hold on its record; one that died is taken over after it. */
   leaseMs: number
+  /** A connection not ready yet (starting, reconnecting) is waited for this long, then the call fails. */
+  readyWaitMs: number
   /** Longest a lease is renewed (a placement's send and settlement are bounded well below it). */
   maxHoldMs?: number
 }
@@ -128,6 +130,7 @@ export class RedisStore implements IdempotencyStore {
 
   private async call<T> (command: (redis: Redis) => Promise<T>): Promise<T> {
     try {
+      await this.connected()
       return await command(this.options.redis)
     } catch (error) {
       throw new GatewayError('idempotency-store-unavailable', {
@@ -136,6 +139,17 @@ export class RedisStore implements IdempotencyStore {
         detail: `the shared idempotency store (Redis) did not answer (${error instanceof Error ? error.message : String(error)}); a placement is never sent without its record, retry with the same key`
       })
     }
+  }
+
+  /** A fresh replica's first placement must not fail for a connection still opening; a down Redis costs at most readyWaitMs. */
+  private async connected (): Promise<void> {
+    const { redis, readyWaitMs } = this.options
+    if (redis.status === 'ready') return
+    await new Promise<void>(resolve => {
+      const done = (): void => { clearTimeout(timer); redis.off('ready', done); resolve() }
+      const timer = setTimeout(done, readyWaitMs)
+      redis.once('ready', done)
+    })
   }
 }
 

@@ -18,6 +18,7 @@ export function sharedIdempotencyStore (config: Config, app: FastifyInstance): R
     keyPrefix: settings.keyPrefix,
     replicaId: settings.replicaId,
     ttlMs: config.orders.ttlMs,
+    readyWaitMs: settings.commandTimeoutMs,
     // The same lease as an upstream slot's: a replica that died is taken over after it.
     leaseMs: config.replicaStreams.leaseTtlMs
   })
