@@ -78,6 +78,12 @@ export class RedisStore implements IdempotencyStore {
     const keys = this.keys(record.caller, record.key)
     const { ttlMs, replicaId, leaseMs } = this.options
     const existing = await this.call(async r => await r.eval(BEGIN, 2, ...keys, JSON.stringify(record), ttlMs, replicaId, leaseMs))
+      .catch((error: unknown) => {
+        // A timed-out begin may still have run in Redis: free the key again (nothing was sent), or a
+        // retry would find a pending record nobody sends and settle it by lookup.
+        this.options.redis.eval(DROP, 2, ...keys, record.createdAt).catch(() => {})
+        throw error
+      })
     if (existing === null) {
       this.hold(keys[1])
       return undefined

@@ -15,7 +15,7 @@ const missing = redisUnavailable()
 const HF = '/api/v1/hf/orders'
 const BODY = { symbol: 'BTC-USDT', side: 'buy', type: 'limit', price: '1000', size: '0.001' }
 
-interface Answer { status: number, outcome: string | null, replayed: string | null, text: string }
+interface Answer { status: number, outcome: string | null, replayed: string | null, retryAfter: string | null, text: string }
 
 async function place (replica: Replica, key: string, body: object = BODY): Promise<Answer> {
   const res = await fetch(`${replica.url}/spot${HF}`, {
@@ -24,7 +24,7 @@ async function place (replica: Replica, key: string, body: object = BODY): Promi
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(60_000)
   })
-  return { status: res.status, outcome: res.headers.get('kgw-order-outcome'), replayed: res.headers.get('idempotent-replayed'), text: await res.text() }
+  return { status: res.status, outcome: res.headers.get('kgw-order-outcome'), replayed: res.headers.get('idempotent-replayed'), retryAfter: res.headers.get('retry-after'), text: await res.text() }
 }
 
 t.test('one key on three replicas, the sending one killed mid-request: one order, one answer', { skip: missing }, async t => {
@@ -84,6 +84,7 @@ t.test('one key on three replicas, the sending one killed mid-request: one order
   const down = await place(survivors[1]!, 'replicas-redis-down')
   t.equal(down.status, 503, down.text)
   t.equal(JSON.parse(down.text).type, 'urn:kgw:idempotency-store-unavailable')
+  t.equal(down.retryAfter, '1', 'with Retry-After')
   t.equal(posts(), 1, 'nothing was sent while Redis was down')
   t.equal(sim.orders.count(deriveClientOid('anonymous', 'replicas-redis-down')), 0)
 })

@@ -90,6 +90,25 @@ t.test('a sender that stops renewing (died mid-request): its pending record read
   t.equal((await other.begin(record('k3')))?.outcome, 'unknown', 'begin sees the same')
 })
 
+t.test('Redis paused past the command timeout: begin fails with 503 and the key is free again afterwards', { skip: missing }, async t => {
+  const redis = await startRedis(t)
+  const s = store(t, redis, 'r1')
+  const witness = connection(t, redis)
+  await Promise.all([ready(witness), ready((s as any).options.redis)])
+  await witness.call('CLIENT', 'PAUSE', '1500', 'ALL')
+  const error = await s.begin(record('k5')).catch((e: unknown) => e)
+  t.equal((error as GatewayError).kind, 'idempotency-store-unavailable', 'timed out (500 ms) while Redis was paused')
+  // Once Redis runs again, the timed-out begin (queued, it still runs) is undone by the drop sent after it.
+  const deadline = Date.now() + 10_000
+  let left = 1
+  while (left !== 0 && Date.now() < deadline) {
+    left = await witness.exists(`${PREFIX}idem:alice:k5`, `${PREFIX}idem:alice:k5:lease`).catch(() => 1)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  t.equal(left, 0, 'no record left behind that nobody sends')
+  t.equal(await s.begin(record('k5')), undefined, 'a retry places it')
+})
+
 t.test('Redis down: begin fails fast with a typed 503, so nothing is sent', { skip: missing }, async t => {
   const redis = await startRedis(t)
   const s = store(t, redis, 'r1')
