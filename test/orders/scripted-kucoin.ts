@@ -37,7 +37,8 @@ export async function startScriptedKucoin (t: TestContext): Promise<ScriptedKuco
     orders,
     place: [{ kind: 'ok' }],
     lookup: ['truth'],
-    posts: () => k.upstream.requests.filter(r => r.method === 'POST'),
+    // Order placements only: the order cache's private stream also POSTs (bullet-private).
+    posts: () => k.upstream.requests.filter(r => r.method === 'POST' && !r.target.startsWith('/api/v1/bullet')),
     lookups: () => k.upstream.requests.filter(r => r.method === 'GET' && /client-order|byClientOid/.test(r.target))
   }
   k.upstream = await startRawUpstream(req => {
