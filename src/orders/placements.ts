@@ -95,6 +95,21 @@ export class Placements {
   }
 
   async place (call: PlacementCall): Promise<PlacedAnswer> {
+    // A record dropped as not-placed while we looked may be begun again: a bounded number of times,
+    // each with a freshly prepared body (its clientTimestamp must be now, or KuCoin refuses it as late).
+    let record: PlacementRecord | undefined
+    for (let round = 0; round < 3; round++) {
+      const prepared = this.prepare(call)
+      record = prepared.record
+      const existing = await this.store.begin(record)
+      if (existing === undefined) return await this.first(record, prepared.body, call)
+      const answer = await this.again(existing, record.fingerprint)
+      if (answer !== undefined) return answer
+    }
+    throw this.inFlightError(record!)
+  }
+
+  private prepare (call: PlacementCall): { record: PlacementRecord, body: Buffer } {
     const { target } = call
     const prepared = preparePlacement({
       caller: call.caller,
@@ -119,14 +134,7 @@ export class Placements {
       createdAt: now,
       updatedAt: now
     }
-    // A record dropped as not-placed while we looked may be begun again: a bounded number of times.
-    for (let round = 0; round < 3; round++) {
-      const existing = await this.store.begin(record)
-      if (existing === undefined) return await this.first(record, prepared.body, call)
-      const answer = await this.again(existing, record.fingerprint)
-      if (answer !== undefined) return answer
-    }
-    throw this.inFlightError(record)
+    return { record, body: prepared.body }
   }
 
   /** The first request for a key: send, classify, settle. */
