@@ -59,6 +59,8 @@ export interface Config {
     /** Per-pool quotas that replace the VIP table's, e.g. `{ Spot: 4000 }`. */
     quotas: Readonly<Record<string, number>>
     windowMs: number
+    /** Nothing is admitted this close to a window's end (and just after it): a call must reach KuCoin inside the window that counted it. */
+    marginMs: number
     /** Percent of every pool only cancels may use (placements may use half of it). */
     cancelReservePercent: number
     queueSize: number
@@ -457,6 +459,7 @@ export function loadConfig (env: Env, options: { simulate?: boolean, readFile?: 
       vipLevel: r.int('KGW_KUCOIN_VIP_LEVEL', 0, 0, MAX_VIP_LEVEL),
       quotas: readQuotas(r),
       windowMs: r.int('KGW_RATE_LIMIT_WINDOW_MS', 30_000, 100, 3_600_000),
+      marginMs: r.int('KGW_RATE_LIMIT_MARGIN_MS', 100, 0, 60_000),
       cancelReservePercent: r.int('KGW_RATE_LIMIT_CANCEL_RESERVE_PERCENT', 10, 0, 50),
       queueSize: r.int('KGW_RATE_LIMIT_QUEUE_SIZE', 1000, 0, 1_000_000),
       queuePerCaller: r.int('KGW_RATE_LIMIT_QUEUE_PER_CALLER', 100, 0, 1_000_000),

@@ -112,6 +112,7 @@ export class KucoinClient {
     this.governor = new Governor({
       quotas: quotasFor(rateLimit.vipLevel, rateLimit.quotas),
       windowMs: rateLimit.windowMs,
+      marginMs: rateLimit.marginMs,
       cancelReserve: rateLimit.cancelReservePercent / 100,
       maxQueue: rateLimit.queueSize,
       maxQueuePerCaller: rateLimit.queuePerCaller,

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
-import { DEFAULT_MARGIN_MS, type Governor } from '../kucoin/governor/governor.js'
+import type { Governor } from '../kucoin/governor/governor.js'
 import { SharedBudget } from './budget.js'
 import { connectRedis } from './redis.js'
 
@@ -19,7 +19,7 @@ export function sharedBudget (config: Config, governor: Governor, app: FastifyIn
     replicaId: settings.replicaId,
     apiKey: config.credentials?.key,
     windowMs: config.rateLimit.windowMs,
-    marginMs: DEFAULT_MARGIN_MS,
+    marginMs: config.rateLimit.marginMs,
     ...settings.budget
   })
   governor.useShared(budget)

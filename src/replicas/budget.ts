@@ -120,9 +120,10 @@ export class SharedBudget implements SharedLedger {
   fallbackShare (): number {
     if (this.options.fallbackPercent > 0) return this.options.fallbackPercent / 100
     // Never seen Redis: assume at least one other replica rather than spend the whole pool alone.
-    // The safety margin holds here too: calls sent late in a window may still land in KuCoin's
-    // next one, which every replica's fresh share would otherwise fill to the last unit.
-    return (1 - this.options.safetyPercent / 100) / Math.max(2, this.stats.replicas)
+    // Halved: a replica's local window is its own view of KuCoin's (from headers, late by the
+    // response's latency, or started by its own first call), so one KuCoin window can overlap two
+    // of them; a full share in each would overfill it. The safety margin holds here too.
+    return (1 - this.options.safetyPercent / 100) / (2 * Math.max(2, this.stats.replicas))
   }
 
   private unavailable (started: number, failed: boolean): SharedVerdict {

@@ -51,12 +51,13 @@ export async function startReplicas (t: TestContext, sim: Simulator, count: numb
       ...env
     })
     const app = await buildApp(config, { logStream: { write: () => {} } })
+    t.teardown(async () => await app.close()) // before anything that may throw: a left-open server hangs the file
     await app.listen({ host: '127.0.0.1', port: 0 })
     await app.kucoin.clocks.spot.sync()
     const address = app.server.address()
     const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
     const pool = new Pool(url, { connections: 256 })
-    t.teardown(async () => { await pool.close(); await app.close() })
+    t.teardown(async () => await pool.close())
     replicas.push({ app, url, pool })
   }
   return replicas

@@ -98,7 +98,7 @@ t.test('Redis stopped, then paused: checks answer unavailable within the command
   await server.stop(true)
   const started = performance.now()
   t.match(await budget.reserve(ask(1)), { kind: 'unavailable' })
-  t.ok(performance.now() - started <= COMMAND_TIMEOUT_MS + 50, 'a stopped Redis fails at once')
+  t.ok(performance.now() - started <= COMMAND_TIMEOUT_MS + 400, 'a stopped Redis fails at once (the slack is for a loaded machine\'s timers)')
   t.equal(budget.stats.fallback, true)
   await server.start()
   await ready(budget)
@@ -119,11 +119,11 @@ t.test('Redis stopped, then paused: checks answer unavailable within the command
 t.test('presence: replicas count each other; the fallback share divides the pool among them', { skip: missing }, async t => {
   const server = await startRedis(t)
   const replicas = [ledger(t, server), ledger(t, server), ledger(t, server)]
-  t.equal(replicas[0]!.fallbackShare(), 0.5, 'before Redis was reached: assume one other replica')
+  t.equal(replicas[0]!.fallbackShare(), 0.25, 'before Redis was reached: assume one other replica, and halve (a KuCoin window can overlap two local ones)')
   await Promise.all(replicas.map(ready))
   replicas.forEach(r => { r.start() })
   while (replicas.some(r => r.stats.replicas !== 3)) await new Promise(resolve => setTimeout(resolve, 50))
-  t.equal(replicas[0]!.fallbackShare(), 1 / 3)
+  t.equal(replicas[0]!.fallbackShare(), 1 / 6)
   await replicas[2]!.close()
   while (replicas[0]!.stats.replicas !== 2) await new Promise(resolve => setTimeout(resolve, 50))
   t.pass('a replica that leaves is no longer counted')

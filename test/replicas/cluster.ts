@@ -56,6 +56,9 @@ function replicaEnv (sim: Simulator, redis: RedisServer, prefix: string, id: str
     KGW_REPLICA_ID: id,
     KGW_REPLICA_LEASE_TTL_MS: String(TEST_LEASE_TTL_MS),
     KGW_SHUTDOWN_TIMEOUT_MS: '5000',
+    // Redis answering slowly is not these tests' subject: on a loaded machine a 100 ms command
+    // timeout (the default) turns a busy moment into a 503. Tests of Redis failing set their own.
+    KGW_REDIS_COMMAND_TIMEOUT_MS: '1000',
     ...extra
   }
 }
