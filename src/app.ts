@@ -113,11 +113,11 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   const books = createBooks(config, client, feeds, metrics)
   app.decorate('books', books)
   countRequests(app, metrics)
-  const placements = createPlacements(config, client, metrics, app)
-  app.decorate('placements', placements)
   const orderCache = createOrderCache(config, client, feeds)
   app.decorate('orderCache', orderCache)
   metrics.orderCacheSeries(orderCache)
+  const placements = createPlacements(config, client, metrics, app, orderCache)
+  app.decorate('placements', placements)
 
   // A stopping owner hands its upstream slots over first, while it still drains (hand-off within a second).
   if (replication) app.addHook('preClose', async () => { await replication.release() })
@@ -225,7 +225,8 @@ function createBooks (config: Config, client: KucoinClient, feeds: Record<Market
   return created
 }
 
-function createPlacements (config: Config, client: KucoinClient, metrics: Metrics, app: FastifyInstance): Placements {
+/** Idempotent placement; a lost answer is settled by the order cache's stream and by lookups (src/orders/settler.ts). */
+function createPlacements (config: Config, client: KucoinClient, metrics: Metrics, app: FastifyInstance, orderCache: OrderCache): Placements {
   const { orders } = config
   const store = sharedIdempotencyStore(config, app) ??
     new MemoryStore({ maxRecords: orders.maxRecords, ttlMs: orders.ttlMs, journalPath: orders.journalPath, fsync: orders.journalFsync })
@@ -235,6 +236,7 @@ function createPlacements (config: Config, client: KucoinClient, metrics: Metric
     inFlightWaitMs: orders.inFlightWaitMs,
     settleWaitMs: orders.settleWaitMs,
     settleMaxMs: orders.settleMaxMs,
-    settleDelaysMs: DEFAULT_SETTLE_DELAYS_MS
+    settleDelaysMs: DEFAULT_SETTLE_DELAYS_MS,
+    watch: orderCache
   }, metrics.placementObserver(), app.log.child({ component: 'orders' }))
 }

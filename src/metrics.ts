@@ -123,8 +123,8 @@ export class Metrics {
 
   readonly orderSettleDuration = new Histogram({
     name: 'kgw_order_settle_duration_seconds',
-    help: 'Time to settle a placement whose answer was lost (lookups by clientOid), by result (placed, not-placed, unknown)',
-    labelNames: ['outcome'] as const,
+    help: 'Time to settle a placement whose answer was lost, by result (placed, not-placed, unknown) and by what settled it (stream: the private order stream named the order; lookup: a lookup by clientOid; none)',
+    labelNames: ['outcome', 'by'] as const,
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry]
   })
@@ -157,8 +157,8 @@ export class Metrics {
   placementObserver (): PlacementObserver {
     return {
       placement: (market, route, outcome, replayed) => { this.orderPlacements.inc({ market, route, outcome, replayed: replayed ? 'true' : 'false' }) },
-      settled: (outcome, seconds, lookups) => {
-        this.orderSettleDuration.observe({ outcome }, seconds)
+      settled: (outcome, seconds, lookups, by) => {
+        this.orderSettleDuration.observe({ outcome, by }, seconds)
         this.orderSettleLookups.inc(lookups)
       }
     }

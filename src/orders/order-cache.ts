@@ -14,6 +14,9 @@
 // fields the cache knows) with the header `KGW-Served-From: order-cache`.
 // Classic spot lookups are never answered from the cache: KuCoin's own
 // "not found" there also means "no longer active".
+//
+// It is also the settler's ear (settler.ts OrderWatch): a placement whose
+// answer was lost is settled as soon as the stream names its order.
 import type { Market } from '../kucoin/catalog.js'
 import type { KucoinRequest, KucoinResponse } from '../kucoin/client.js'
 import { GatewayError } from '../errors.js'
@@ -38,6 +41,9 @@ export interface OrderCacheOptions {
 /** One order's entry; both indexes point at it, so a merge is seen through either. */
 interface Slot { order: CachedOrder }
 
+/** Told of an order the stream named with both its ids. */
+export type OrderListener = (market: Market, clientOid: string, orderId: string) => void
+
 /** Called when a tapped call ends: its response, or the error it ended in. */
 export type TapDone = (res: KucoinResponse | undefined, error: unknown) => void
 
@@ -49,6 +55,7 @@ export class OrderCache {
   private readonly byClientOid = new Map<string, Slot>()
   private readonly streams: Partial<Record<Market, OrderStream>> = {}
   private readonly clock: () => number
+  private readonly listeners = new Set<OrderListener>()
   /** Lookups answered from the cache, since start. */
   served = 0
 
@@ -57,7 +64,7 @@ export class OrderCache {
     if (options.mode === 'off') return
     for (const market of ['spot', 'futures'] as const) {
       const hub = hubs[market]
-      if (hub !== undefined) this.streams[market] = new OrderStream(hub, ORDER_TOPICS[market], { message: data => { this.learn(market, fromStream(data), undefined) } }, this.clock)
+      if (hub !== undefined) this.streams[market] = new OrderStream(hub, ORDER_TOPICS[market], { message: data => { this.heard(market, this.learn(market, fromStream(data), undefined)) } }, this.clock)
     }
   }
 
@@ -117,8 +124,27 @@ export class OrderCache {
     return order
   }
 
+  /** The order id KuCoin confirmed (stream message, placement or lookup reply) for the latest order with this clientOid. */
+  confirmedOrderId (market: Market, clientOid: string): string | undefined {
+    const order = this.byClientOid.get(`${market} ${clientOid}`)?.order
+    return order?.confirmed === true ? order.orderId : undefined
+  }
+
+  /** Tells `listener` of every stream message about an order whose clientOid and order id are known; returns the unsubscribe. */
+  onOrder (listener: OrderListener): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
   stop (): void {
     for (const stream of Object.values(this.streams)) stream.stop()
+  }
+
+  /** A stream message merged into `slot`: its ids may come from earlier evidence (a futures message may lack the clientOid). */
+  private heard (market: Market, slot: Slot | undefined): void {
+    const { clientOid, orderId } = slot?.order ?? {}
+    if (clientOid === undefined || orderId === undefined) return
+    for (const listener of this.listeners) listener(market, clientOid, orderId)
   }
 
   private placing (req: KucoinRequest, kind: OrderKind): TapDone {

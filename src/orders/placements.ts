@@ -1,6 +1,7 @@
 // Idempotent order placement: one record per (caller, key), written before
 // anything is sent; every answer classified (outcome.ts) and, when the
-// answer was lost, settled by looking the order up (settler.ts). The REST
+// answer was lost, settled by the private order stream or by looking the
+// order up (settler.ts). The REST
 // proxy and the GraphQL mutations both place through here.
 //
 // Answers: `placed` returns KuCoin's success (status, headers, body);
@@ -14,7 +15,7 @@ import { storeKey, type IdempotencyStore, type PlacementRecord, type StoredAnswe
 import { classifyFailure, isNotFound, type Outcome } from './outcome.js'
 import { preparePlacement } from './placement-body.js'
 import { targetByName, type PlacementTarget } from './placement-targets.js'
-import { Settler, type LookupResult, type Settlement } from './settler.js'
+import { Settler, type LookupResult, type OrderWatch, type SettledBy, type Settlement } from './settler.js'
 
 export interface PlacementSettings {
   /** allowMaxTimeWindow (ms) added to HF spot placements that carry none; 0 adds none. */
@@ -28,11 +29,13 @@ export interface PlacementSettings {
   /** How long a settlement keeps looking. */
   settleMaxMs: number
   settleDelaysMs: readonly number[]
+  /** The private order stream (the order cache), heard while settling; undefined: lookups alone. */
+  watch?: OrderWatch
 }
 
 export interface PlacementObserver {
   placement: (market: Market, route: string, outcome: Outcome, replayed: boolean) => void
-  settled: (outcome: Outcome, seconds: number, lookups: number) => void
+  settled: (outcome: Outcome, seconds: number, lookups: number, by: SettledBy) => void
 }
 
 /** Where unclear outcomes are reported (the app's pino logger; its output is scrubbed of secrets). */
@@ -90,7 +93,8 @@ export class Placements {
       maxMs: settings.settleMaxMs,
       lookup: async record => await this.lookup(record),
       kucoinNow: market => client.clocks[market].now(),
-      observe: (s, seconds, lookups) => { observer?.settled(s.outcome, seconds, lookups) }
+      watch: settings.watch,
+      observe: (s, seconds, lookups, by) => { observer?.settled(s.outcome, seconds, lookups, by) }
     })
   }
 
@@ -179,7 +183,7 @@ export class Placements {
     // Unknown, or a duplicate (an ACTIVE order has this clientOid: the first request is live; find it).
     // A duplicate proves the order exists, so its lookups never conclude "not placed".
     this.log?.warn({ key: record.key, clientOid: record.clientOid, market: record.market, kind: error.kind, code: error.code },
-      `order placement ${kind === 'duplicate' ? 'answered duplicate clientOid' : 'answer lost'} (${error.detail}); settling it by lookup`)
+      `order placement ${kind === 'duplicate' ? 'answered duplicate clientOid' : 'answer lost'} (${error.detail}); settling it by stream and lookup`)
     const unknown: PlacementRecord = { ...record, outcome: 'unknown', updatedAt: Date.now() }
     if (kind === 'duplicate') delete unknown.notPlacedAfter
     await this.persist(record, async () => { await this.store.update(unknown) })
@@ -247,7 +251,10 @@ export class Placements {
   /** Runs (or joins) the settlement; the caller waits up to settleWaitMs. A placed result, else undefined. */
   private async settleFor (record: PlacementRecord, replayed: boolean): Promise<PlacedAnswer | undefined> {
     const settled = this.settler.settle(record).then(async s => await this.apply(record, s))
-    const result = await Promise.race([settled, sleep(this.settings.settleWaitMs).then(() => undefined)])
+    // The wait's timer is cleared once settled: a long KGW_SETTLE_WAIT_MS must not hold the process open at close.
+    let timer: NodeJS.Timeout | undefined
+    const waited = new Promise<undefined>(resolve => { timer = setTimeout(() => { resolve(undefined) }, this.settings.settleWaitMs) })
+    const result = await Promise.race([settled, waited]).finally(() => { clearTimeout(timer) })
     if (result?.outcome === 'placed') return this.placed(result, result.answer ?? synthesized(result), result.orderId, replayed)
     return undefined
   }

@@ -3,6 +3,13 @@
 // absent (not placed: an HF order past its allowMaxTimeWindow, plus a grace
 // for KuCoin's lookup lag), or the time is up (still unknown; a later
 // GET /placements/{key} or retry tries again). One settlement per key runs at a time.
+//
+// Meanwhile it listens to the private order stream (the `watch`, the order
+// cache): KuCoin pushes a new order there as it is created, usually long
+// before its lookups see it, and sometimes before the lost answer is even
+// known to be lost. The order heard there, before or during the settlement,
+// settles it at once as placed. Lookups go on regardless: the stream may be
+// off, down or lagging.
 import type { Market } from '../kucoin/catalog.js'
 import { storeKey, type PlacementRecord } from './idempotency-store.js'
 
@@ -16,6 +23,17 @@ export type Settlement =
   | { outcome: 'not-placed' }
   | { outcome: 'unknown' }
 
+/** How a settlement ended: heard on the order stream, answered by a lookup, or neither (unknown). */
+export type SettledBy = 'stream' | 'lookup' | 'none'
+
+/** The private order stream as the order cache keeps it (src/orders/order-cache.ts). */
+export interface OrderWatch {
+  /** The order id KuCoin already confirmed for this clientOid, if known (heard before a settlement began). */
+  confirmedOrderId: (market: Market, clientOid: string) => string | undefined
+  /** Tells `listener` of every order the stream names with both ids, from now on; returns the unsubscribe. */
+  onOrder: (listener: (market: Market, clientOid: string, orderId: string) => void) => () => void
+}
+
 export interface SettlerOptions {
   /** Waits before each lookup, in order; the last repeats until maxMs. */
   delaysMs: readonly number[]
@@ -24,9 +42,14 @@ export interface SettlerOptions {
   lookup: (record: PlacementRecord) => Promise<LookupResult>
   /** KuCoin's clock (the time window is judged in KuCoin time). */
   kucoinNow: (market: Market) => number
+  /** The order stream, when the gateway watches it; without it, lookups alone settle. */
+  watch?: OrderWatch
   /** Told after every settlement (metrics). */
-  observe?: (settlement: Settlement, seconds: number, lookups: number) => void
+  observe?: (settlement: Settlement, seconds: number, lookups: number, by: SettledBy) => void
 }
+
+/** What one running settlement heard on the stream; `heard` resolves once it has. */
+interface Hearing { orderId: string | undefined, heard: Promise<void>, stop: () => void }
 
 export const DEFAULT_SETTLE_DELAYS_MS = [0, 100, 250, 500, 1000, 2000, 4000] as const
 
@@ -38,9 +61,16 @@ export function provesAbsence (record: PlacementRecord, kucoinNow: number): bool
 export class Settler {
   private readonly running = new Map<string, Promise<Settlement>>()
   private readonly timers = new Set<{ timer: NodeJS.Timeout, wake: () => void }>()
+  /** Running settlements' ears, by `market clientOid` (two keys may share a clientOid). */
+  private readonly ears = new Map<string, Set<(orderId: string) => void>>()
+  private readonly unwatch: (() => void) | undefined
   private closed = false
 
-  constructor (private readonly options: SettlerOptions) {}
+  constructor (private readonly options: SettlerOptions) {
+    this.unwatch = options.watch?.onOrder((market, clientOid, orderId) => {
+      for (const ear of this.ears.get(`${market} ${clientOid}`) ?? []) ear(orderId)
+    })
+  }
 
   /** The settlement of this record; joins one already running for the same key. */
   settle (record: PlacementRecord): Promise<Settlement> {
@@ -56,33 +86,66 @@ export class Settler {
   private async run (record: PlacementRecord): Promise<Settlement> {
     const { delaysMs, maxMs, lookup, kucoinNow } = this.options
     const started = Date.now()
+    const hearing = this.listen(record)
     let lookups = 0
     let settlement: Settlement = { outcome: 'unknown' }
-    for (let attempt = 0; !this.closed; attempt++) {
-      const delay = delaysMs[Math.min(attempt, delaysMs.length - 1)] ?? 1000
-      if (Date.now() + delay - started > maxMs) break
-      await this.sleep(delay)
-      if (this.closed) break
-      lookups++
-      const result = await lookup(record)
-      if (result.kind === 'found') { settlement = { outcome: 'placed', orderId: result.orderId }; break }
-      if (result.kind === 'not-found' && provesAbsence(record, kucoinNow(record.market))) { settlement = { outcome: 'not-placed' }; break }
+    let by: SettledBy = 'none'
+    try {
+      for (let attempt = 0; !this.closed && hearing.orderId === undefined; attempt++) {
+        const delay = delaysMs[Math.min(attempt, delaysMs.length - 1)] ?? 1000
+        if (Date.now() + delay - started > maxMs) break
+        await this.sleep(delay, hearing.heard)
+        if (this.closed || hearing.orderId !== undefined) break
+        lookups++
+        // A lookup still on its way when the stream speaks is left to finish unheeded.
+        const result = await Promise.race([lookup(record), hearing.heard.then(() => undefined)])
+        if (result === undefined) break
+        if (result.kind === 'found') { settlement = { outcome: 'placed', orderId: result.orderId }; by = 'lookup'; break }
+        if (result.kind === 'not-found' && provesAbsence(record, kucoinNow(record.market))) { settlement = { outcome: 'not-placed' }; by = 'lookup'; break }
+      }
+    } finally {
+      hearing.stop()
     }
-    this.options.observe?.(settlement, (Date.now() - started) / 1000, lookups)
+    if (by === 'none' && hearing.orderId !== undefined) {
+      settlement = { outcome: 'placed', orderId: hearing.orderId }
+      by = 'stream'
+    }
+    this.options.observe?.(settlement, (Date.now() - started) / 1000, lookups, by)
     return settlement
   }
 
-  private async sleep (ms: number): Promise<void> {
+  /** Whether the stream already named this record's order, and an ear for it from now on. */
+  private listen (record: PlacementRecord): Hearing {
+    const { watch } = this.options
+    let wake = (): void => {}
+    const hearing: Hearing = { orderId: watch?.confirmedOrderId(record.market, record.clientOid), heard: new Promise(resolve => { wake = resolve }), stop: () => {} }
+    if (watch === undefined || hearing.orderId !== undefined) return hearing
+    const id = `${record.market} ${record.clientOid}`
+    const ear = (orderId: string): void => { hearing.orderId ??= orderId; wake() }
+    const ears = this.ears.get(id) ?? new Set()
+    this.ears.set(id, ears.add(ear))
+    hearing.stop = () => {
+      ears.delete(ear)
+      if (ears.size === 0 && this.ears.get(id) === ears) this.ears.delete(id)
+    }
+    return hearing
+  }
+
+  /** Waits `ms`, or less if `until` settles first (or the settler closes). */
+  private async sleep (ms: number, until: Promise<void>): Promise<void> {
     if (ms <= 0) return
-    await new Promise<void>(resolve => {
-      const entry = { timer: setTimeout(() => { this.timers.delete(entry); resolve() }, ms), wake: resolve }
-      this.timers.add(entry)
-    })
+    let wake = (): void => {}
+    const entry = { timer: setTimeout(() => { wake() }, ms), wake: () => { wake() } }
+    this.timers.add(entry)
+    await Promise.race([until, new Promise<void>(resolve => { wake = resolve })])
+    clearTimeout(entry.timer)
+    this.timers.delete(entry)
   }
 
   /** Stops every settlement at its next step (they end unknown). */
   close (): void {
     this.closed = true
+    this.unwatch?.()
     for (const { timer, wake } of this.timers) { clearTimeout(timer); wake() }
     this.timers.clear()
   }

@@ -40,14 +40,20 @@ t.test('the response is lost after the order was created (after-commit reset): o
   t.equal(gw.sim.orders.count(clientOid), 1)
 })
 
-t.test('visibility lag: lookups say "does not exist" for a while; still settled as placed, never not-placed', async t => {
-  const gw = await startGateway(t, { env: { ...ENV, KGW_ORDER_TIME_WINDOW_MS: '200', KGW_SETTLE_GRACE_MS: '1500' } })
+t.test('visibility lag, no order stream (KGW_ORDER_CACHE=off): lookups say "does not exist" for a while; still settled as placed by lookup, never not-placed', async t => {
+  const gw = await startGateway(t, { env: { ...ENV, KGW_ORDER_CACHE: 'off', KGW_ORDER_TIME_WINDOW_MS: '200', KGW_SETTLE_GRACE_MS: '1500' } })
   gw.sim.orders.setLag({ lookupLagMs: 800 })
   gw.sim.addFault({ method: 'POST', path: HF, times: 1, when: 'after-commit', action: { kind: 'truncate' } })
   const res = await place(gw, `/spot${HF}`, RESTING, 'lagging')
   t.equal(res.headers['kgw-order-outcome'], 'placed', res.text)
-  t.ok(seen(gw.sim, `${HF}/client-order/`).length >= 2, 'the first lookups found nothing')
-  t.equal(gw.sim.orders.count(deriveClientOid('anonymous', 'lagging')), 1)
+  const lookups = seen(gw.sim, `${HF}/client-order/`)
+  t.ok(lookups.length >= 2, 'the first lookups found nothing')
+  t.equal(gw.sim.ws.subscriptions().filter(c => c.private).length, 0, 'no private stream was opened')
+  const settled = (await gw.get('/metrics')).text.split('\n').filter(line => line.startsWith('kgw_order_settle_duration_seconds_count'))
+  t.same(settled, ['kgw_order_settle_duration_seconds_count{outcome="placed",by="lookup"} 1'], 'settled by lookup')
+  const clientOid = deriveClientOid('anonymous', 'lagging')
+  t.equal(gw.sim.orders.count(clientOid), 1)
+  t.match(lookups.at(-1)!.url, clientOid)
 })
 
 t.test('a late arrival with the time window: KuCoin refuses it, the caller gets not-placed, a retry places once', async t => {
@@ -63,7 +69,8 @@ t.test('a late arrival with the time window: KuCoin refuses it, the caller gets 
 })
 
 t.test('a late arrival without a window (futures), its answer timed out: settled by lookup once it shows', async t => {
-  const gw = await startGateway(t, { env: { ...ENV, KGW_UPSTREAM_HEADERS_TIMEOUT_MS: '300' } })
+  // Without the order stream (it could name the order first): the futures lookup is what is tested.
+  const gw = await startGateway(t, { env: { ...ENV, KGW_ORDER_CACHE: 'off', KGW_UPSTREAM_HEADERS_TIMEOUT_MS: '300' } })
   gw.sim.addFault({ market: 'futures', method: 'POST', path: '/api/v1/orders', times: 1, action: { kind: 'delay', ms: 900 } })
   const body = { symbol: 'XBTUSDTM', side: 'buy', type: 'limit', price: '1000', size: 1, leverage: 5 }
   const res = await place(gw, '/futures/api/v1/orders', body, 'fut-late')
@@ -88,10 +95,11 @@ t.test('a live duplicate clientOid (classic spot, margin HF): answered with the 
 t.test('a filled IOC whose response was lost, retried after a gateway restart: still one order', async t => {
   const journal = join(mkdtempSync(join(tmpdir(), 'kgw-sim-journal-')), 'placements.jsonl')
   const env = { ...ENV, KGW_IDEMPOTENCY_JOURNAL: journal, KGW_SETTLE_WAIT_MS: '300', KGW_SETTLE_MAX_MS: '600' }
-  const first = await startGateway(t, { env })
+  const first = await startGateway(t, { env: { ...env, KGW_ORDER_CACHE: 'off' } })
   const sim = first.sim
   const clientOid = deriveClientOid('anonymous', 'ioc-restart')
-  // The fill happens, its answer is lost, and lookups lag past what the first gateway waits for.
+  // The fill happens, its answer is lost, and lookups lag past what the first gateway waits for
+  // (which does not watch the order stream, or the stream would settle it).
   sim.orders.setLag({ lookupLagMs: 3000 })
   sim.addFault({ method: 'POST', path: HF, times: 1, when: 'after-commit', action: { kind: 'reset' } })
   const lost = await place(first, `/spot${HF}`, IOC, 'ioc-restart')
