@@ -4,11 +4,16 @@
 // Redis is down still starts and serves its own tokens; once Redis is back
 // (empty, as compose's Redis after a restart) the group signs with one key
 // again, and tokens handed out before keep working where they did.
-// Three in-process gateways, one simulator, one real redis-server.
+// Three in-process gateways, one simulator, one real redis-server. Then the
+// key's life in Redis: a written key is adopted (rotation), a bad one is not.
 import t from 'tap'
 import WebSocket from 'ws'
 import { Redis } from 'ioredis'
+import { loadConfig } from '../../src/config.js'
 import { tokenKeyName } from '../../src/replicas/keys.js'
+import { connectRedis } from '../../src/replicas/redis.js'
+import { SharedTokenKey } from '../../src/replicas/token-key.js'
+import { WsTokens } from '../../src/ws/tokens.js'
 import { startSimulator } from '../../src/simulator/index.js'
 import { redisUnavailable, startRedis } from '../redis-server.js'
 import { bullet, until } from '../ws/ws-client.js'
@@ -79,4 +84,33 @@ t.test('a bullet from one replica opens a WebSocket on another; Redis down at st
   t.match(await witness.get(tokenKeyName(PREFIX)), /^[\w-]{43}$/, 'the group key in Redis: 32 bytes, base64url')
   t.ok(await opens(b!, fromA.token), 'A\'s token from before the restart still opens on B')
   t.ok(await opens(c!, fromCAlone), 'C\'s token from while Redis was down still opens on C')
+})
+
+t.test('the group key in Redis: offered when absent, adopted when replaced, a bad value ignored', { skip: missing }, async t => {
+  const redis = await startRedis(t)
+  const connection = connectRedis(loadConfig({ KGW_REDIS_URL: redis.url, KGW_REDIS_COMMAND_TIMEOUT_MS: '2000' }).replicas)
+  connection.on('error', () => {})
+  t.teardown(() => connection.disconnect())
+  await new Promise(resolve => connection.once('ready', resolve))
+  const warnings: string[] = []
+  const tokens = new WsTokens(3_600_000)
+  const name = tokenKeyName(PREFIX)
+  const shared = new SharedTokenKey(connection, name, tokens, { info: () => {}, warn: (_o, m) => { warnings.push(m) } })
+  const own = tokens.signingKey
+  t.equal(await shared.refresh(), true)
+  t.equal(await connection.get(name), own.secret.toString('base64url'), 'an empty Redis takes the key offered')
+  t.equal(tokens.signingKey, own, 'which the replica keeps signing with')
+  const before = tokens.issue('spot', false)
+
+  const rotated = Buffer.alloc(32, 7).toString('base64url')
+  await connection.set(name, rotated)
+  t.equal(await shared.refresh(), true)
+  t.equal(tokens.signingKey.secret.toString('base64url'), rotated, 'a key written to Redis is adopted (rotation)')
+  t.ok('grant' in tokens.verify(before, 'spot'), 'tokens signed with the old key still open')
+
+  await connection.set(name, 'not-a-key')
+  t.equal(await shared.refresh(), false)
+  t.equal(await shared.refresh(), false)
+  t.equal(tokens.signingKey.secret.toString('base64url'), rotated, 'a value that is not 32 bytes is not adopted')
+  t.equal(warnings.length, 1, 'and is warned about once')
 })
