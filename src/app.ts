@@ -19,6 +19,7 @@ import { Metrics, governorSeries, sharedBudgetSeries } from './metrics.js'
 import { sharedBudget } from './replicas/budget-app.js'
 import { sharedIdempotencyStore } from './replicas/idempotency-app.js'
 import { Replication } from './replicas/replication.js'
+import { sharedTokenKey } from './replicas/token-key.js'
 import { installGracefulClose } from './shutdown.js'
 import { reportUpstreams } from './startup-report.js'
 import graphqlPlugin from './graphql/graphql-plugin.js'
@@ -38,7 +39,7 @@ import { rootRoutes } from './routes/root.js'
 import { bulletRoutes } from './ws/bullet.js'
 import { downstreamRoutes } from './ws/downstream.js'
 import { Feed } from './ws/feed.js'
-import { TokenStore } from './ws/tokens.js'
+import { WsTokens } from './ws/tokens.js'
 import { DEFAULT_UPSTREAM_LIMITS, UpstreamBudget } from './ws/upstream.js'
 
 declare module 'fastify' {
@@ -135,7 +136,9 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(restRoutes, { access, client, catalog, config, placements, orderCache })
   await app.register(placementRoutes, { access, placements })
   await app.register(bookRoutes, { access, books })
-  const wsTokens = new TokenStore(config.ws.tokenTtlMs, 100_000)
+  // Signed, not stored: in replica mode every replica signs with the group's key from Redis.
+  const wsTokens = new WsTokens(config.ws.tokenTtlMs)
+  sharedTokenKey(config, wsTokens, app)
   await app.register(bulletRoutes, {
     access,
     tokens: wsTokens,

@@ -1,6 +1,7 @@
 // Every Redis key replica mode's upstream ownership uses, in one place. A
 // slot is one market's upstream (both channels): its lease, fencing epoch,
 // offset counter, bus Stream, control Stream and the replicas' wanted topics.
+// The group's WebSocket token key is here too.
 import type { Market } from '../kucoin/catalog.js'
 
 export type Slot = Market
@@ -35,4 +36,9 @@ export function slotKeys (prefix: string, slot: Slot): SlotKeys {
     wanters: `${base}wanters`,
     wants: replicaId => `${base}want:${replicaId}`
   }
+}
+
+/** The replica group's WebSocket token key (src/replicas/token-key.ts): 32 random bytes, base64url, no expiry. */
+export function tokenKeyName (prefix: string): string {
+  return `${prefix}ws:token-key`
 }

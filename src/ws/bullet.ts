@@ -7,11 +7,11 @@ import type { FastifyInstance } from 'fastify'
 import type { Access } from '../access.js'
 import { GatewayError } from '../errors.js'
 import type { Market } from '../kucoin/catalog.js'
-import type { TokenStore } from './tokens.js'
+import type { WsTokens } from './tokens.js'
 
 export interface BulletOptions {
   access: Access
-  tokens: TokenStore
+  tokens: WsTokens
   hasCredentials: boolean
   pingIntervalMs: number
   pingTimeoutMs: number

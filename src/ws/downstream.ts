@@ -15,7 +15,7 @@ import {
 } from './protocol.js'
 import { RateWindow } from './rate-window.js'
 import { allocTextFrame } from './text-frame.js'
-import type { TokenStore } from './tokens.js'
+import type { WsTokens } from './tokens.js'
 import { isTopicError, parseTopic } from './topics.js'
 import { VIRTUAL_PREFIX, type VirtualTopics } from './virtual-topics.js'
 
@@ -29,7 +29,7 @@ export interface DownstreamLimits {
 
 export interface DownstreamOptions {
   feeds: Record<Market, Feed>
-  tokens: TokenStore
+  tokens: WsTokens
   limits: DownstreamLimits
   hasCredentials: boolean
   /** `/gateway/...` topics (verified books). */
@@ -294,14 +294,13 @@ export async function downstreamRoutes (app: FastifyInstance, { feeds, tokens, l
     app.get(`/${market}/ws`, { websocket: true }, (socket: WebSocket, request: FastifyRequest) => {
       const query = request.query as { token?: string, connectId?: string }
       const connectId = typeof query.connectId === 'string' && query.connectId.length <= 128 ? query.connectId : String(Date.now())
-      const grant = tokens.check(query.token, market)
-      if (!grant) {
-        const refusal = tokens.refusal(query.token, market)
-        socket.send(errorFrame(connectId, WS_ERROR.tokenInvalid, refusal))
-        socket.close(CLOSE.policy, refusal)
+      const checked = tokens.verify(query.token, market)
+      if ('refusal' in checked) {
+        socket.send(errorFrame(connectId, WS_ERROR.tokenInvalid, checked.refusal))
+        socket.close(CLOSE.policy, checked.refusal)
         return
       }
-      new Session(socket, market, feeds[market], grant.private && hasCredentials, limits, frames[market], virtual) // eslint-disable-line no-new
+      new Session(socket, market, feeds[market], checked.grant.private && hasCredentials, limits, frames[market], virtual) // eslint-disable-line no-new
       socket.send(welcomeFrame(connectId))
     })
   }

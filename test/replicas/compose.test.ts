@@ -95,7 +95,7 @@ t.test('nginx balances over exactly the gateway services, on the port they liste
   const servers = [...upstream.matchAll(/server ([\w-]+):(\d+)/g)].map(m => `${m[1]}:${m[2]}`)
   const port = dockerfileEnv().PORT
   t.same(servers, gateways.map(([name]) => `${name}:${port}`))
-  t.match(upstream, /ip_hash;/, 'a client stays on one replica (its WebSocket token is that replica\'s)')
+  t.match(upstream, /ip_hash;/, 'a client stays on one replica (its order cache is that replica\'s)')
   const listen = /listen (\d+);/.exec(nginx)![1]
   t.ok(services.lb!.ports!.some(p => p.endsWith(`:${listen}`)), 'the published port is the one nginx listens on')
   t.match(nginx, /proxy_set_header Upgrade \$http_upgrade/, 'WebSocket upgrades pass')
