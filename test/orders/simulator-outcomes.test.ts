@@ -71,7 +71,8 @@ t.test('a late arrival with the time window: KuCoin refuses it, the caller gets 
 t.test('a late arrival without a window (futures), its answer timed out: settled by lookup once it shows', async t => {
   // Without the order stream (it could name the order first): the futures lookup is what is tested.
   const gw = await startGateway(t, { env: { ...ENV, KGW_ORDER_CACHE: 'off', KGW_UPSTREAM_HEADERS_TIMEOUT_MS: '300' } })
-  gw.sim.addFault({ market: 'futures', method: 'POST', path: '/api/v1/orders', times: 1, action: { kind: 'delay', ms: 900 } })
+  // Ten times the timeout: a loaded machine's late timer must not let the answer in first.
+  gw.sim.addFault({ market: 'futures', method: 'POST', path: '/api/v1/orders', times: 1, action: { kind: 'delay', ms: 3000 } })
   const body = { symbol: 'XBTUSDTM', side: 'buy', type: 'limit', price: '1000', size: 1, leverage: 5 }
   const res = await place(gw, '/futures/api/v1/orders', body, 'fut-late')
   t.equal(res.headers['kgw-order-outcome'], 'placed', res.text)
