@@ -189,8 +189,9 @@ export class Placements {
     await this.persist(record, async () => { await this.store.update(unknown) })
     const answer = await this.settleFor(unknown, false)
     if (answer !== undefined) return answer
-    // Proved never placed within the wait: the key is free again and the caller may retry.
-    if (await this.store.get(record.caller, record.key) === undefined) throw this.withOutcome(error, 'not-placed', record)
+    // Proved never placed within the wait: the key is free again (or already begun again by
+    // another request, a new incarnation) and the caller may retry.
+    if (await this.dropped(record)) throw this.withOutcome(error, 'not-placed', record)
     throw this.unknownError(unknown)
   }
 
@@ -227,11 +228,18 @@ export class Placements {
       case 'unknown': {
         const answer = await this.settleFor(record, true)
         if (answer !== undefined) return answer
-        // Settled as not placed: the key is free, this request places it.
-        if (await this.store.get(record.caller, record.key) === undefined) return undefined
+        // Settled as not placed: the key is free and this request places it, or another request
+        // (a replica settling at the same time) has already begun it again and this one waits for it.
+        if (await this.dropped(record)) return undefined
         throw this.unknownError(record, true)
       }
     }
+  }
+
+  /** Whether this incarnation of the record is gone: dropped as not placed, perhaps begun again since. */
+  private async dropped (record: PlacementRecord): Promise<boolean> {
+    const now = await this.store.get(record.caller, record.key)
+    return now === undefined || now.createdAt !== record.createdAt
   }
 
   /** Waits for the first request with this key (in this process, or polling a shared store). */

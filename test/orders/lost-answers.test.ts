@@ -123,3 +123,20 @@ t.test('a placed key survives a restart with the journal and is replayed, not re
   t.equal(again.headers['idempotent-replayed'], 'true')
   t.equal(k.posts().length, 1)
 })
+
+t.test('two retries join a settlement that proves the key not placed: one places it again, both answer placed', async t => {
+  // The first answer is a 500 (lost: unknown). Settlement proves absence at the first lookup past
+  // the window + grace (~850 ms in, by the schedule); the first caller gave up waiting at 700 ms,
+  // the retries arrive then and wait with it. Each sees the record dropped; one begins the key
+  // again and the other waits for that placement — it never reads the new record as its own unknown.
+  const k = await startScriptedKucoin(t)
+  const gw = await startGatewayOn(t, k, { KGW_ORDER_CACHE: 'off', KGW_SETTLE_WAIT_MS: '700', KGW_ORDER_TIME_WINDOW_MS: '300', KGW_SETTLE_GRACE_MS: '100' })
+  k.place = [{ kind: 'code', code: '500000', msg: 'Internal Server Error', status: 500 }, { kind: 'ok' }]
+  k.lookup = ['not-found']
+  const first = await gw.call('POST', '/spot/api/v1/hf/orders', { headers: withKey('race-1'), body: ORDER })
+  t.equal(first.status, 202, 'the first caller cannot tell yet')
+  const retries = await Promise.all([1, 2].map(async () => await gw.call('POST', '/spot/api/v1/hf/orders', { headers: withKey('race-1'), body: ORDER })))
+  for (const retry of retries) t.equal(retry.headers['kgw-order-outcome'], 'placed', JSON.stringify(retry.json))
+  t.equal(retries[0]!.json?.data?.orderId, retries[1]!.json?.data?.orderId, 'both name the same order')
+  t.equal(k.posts().length, 2, 'the lost POST and one placement again')
+})
