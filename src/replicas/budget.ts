@@ -139,8 +139,12 @@ export class SharedBudget implements SharedLedger {
     if (now < this.downUntil || this.options.redis.status !== 'ready') return
     // Unspent credit is weight this replica may still send: a Redis that lost its window must count it too.
     const held = this.credits.get(s.pool)?.held(now) ?? 0
-    this.commands.kgwBudgetSync(this.key(s.pool), s.limit, s.remaining, Math.round(s.resetMs), this.options.windowMs, this.options.marginMs, s.inFlight + held)
-      .catch(() => { this.stats.syncFailures++ })
+    // Written once the response that carried the headers has gone to its caller: off the call's path.
+    // (Only later: Redis then reads resetMs against a later clock, which puts the window's end later, more careful.)
+    setImmediate(() => {
+      this.commands.kgwBudgetSync(this.key(s.pool), s.limit, s.remaining, Math.round(s.resetMs), this.options.windowMs, this.options.marginMs, s.inFlight + held)
+        .catch(() => { this.stats.syncFailures++ })
+    })
   }
 
   fallbackShare (): number {
