@@ -403,6 +403,8 @@ export function sharedBudgetSeries (metrics: Metrics, governor: Governor, budget
   setCollect(slowest, () => { slowest.set({ replica }, budget.stats.slowestFailureMs / 1000) })
   const syncFailures = new Counter({ name: 'kgw_replica_budget_sync_failures_total', help: 'KuCoin rate-limit headers that could not be written to the shared budget (Redis unavailable)', labelNames: ['replica'] as const, registers })
   setCollect(syncFailures, () => mirror(syncFailures, [[{ replica }, budget.stats.syncFailures]]))
+  const topUps = new Counter({ name: 'kgw_replica_budget_credit_topups_total', help: 'Background reservations of prefetched credit (a chunk alone, weight 0) this replica asked Redis for', labelNames: ['replica'] as const, registers })
+  setCollect(topUps, () => mirror(topUps, [[{ replica }, budget.stats.topUps]]))
 }
 
 /** What src/graphql/hub-stream.ts's StreamStats counts, as far as metrics read it. */

@@ -35,7 +35,8 @@ export class PoolCredit {
   private remaining = 0
   private endsAt = 0
 
-  constructor (private readonly chunk: number) {}
+  /** @param chunk what a reservation asks for on top of a call (the owner keeps it a share of the pool's current limit). */
+  constructor (public chunk: number) {}
 
   /** The chunk a reservation asks for on top of a call of `weight`: at least the call's weight. */
   chunkFor (weight: number): number {

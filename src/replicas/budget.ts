@@ -156,13 +156,15 @@ export class SharedBudget implements SharedLedger {
     return (1 - this.options.safetyPercent / 100) / (2 * Math.max(2, this.stats.replicas))
   }
 
-  /** The pool's credit; its chunk a share of the limit the pool had when first seen. */
+  /** The pool's credit; its chunk a share of the limit the governor knows now (KuCoin's, once seen). */
   private credit (pool: string, limit: number): PoolCredit {
+    const chunk = Math.floor(limit * this.options.creditPercent / 100)
     let credit = this.credits.get(pool)
     if (credit === undefined) {
-      credit = new PoolCredit(Math.floor(limit * this.options.creditPercent / 100))
+      credit = new PoolCredit(chunk)
       this.credits.set(pool, credit)
     }
+    credit.chunk = chunk
     return credit
   }
 
