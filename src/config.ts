@@ -160,6 +160,8 @@ export interface Config {
       safetyPercent: number
       /** Percent of a pool one replica spends alone while Redis is unavailable; 0 = 1 / the replicas last seen alive. */
       fallbackPercent: number
+      /** Percent of a pool a replica reserves ahead as credit with a call, spent later without asking Redis; 0 = none. */
+      creditPercent: number
       /** How often a replica announces itself; it counts as gone after three intervals without. */
       presenceIntervalMs: number
     }
@@ -399,6 +401,7 @@ function readSharedBudget (r: Reader): Config['replicas']['budget'] {
   return {
     safetyPercent: r.int('KGW_REDIS_BUDGET_SAFETY_PERCENT', 5, 0, 50),
     fallbackPercent: r.int('KGW_REDIS_BUDGET_FALLBACK_PERCENT', 0, 0, 100),
+    creditPercent: r.int('KGW_REDIS_BUDGET_CREDIT_PERCENT', 2, 0, 10),
     presenceIntervalMs: r.int('KGW_REDIS_PRESENCE_INTERVAL_MS', 1000, 100, 60_000)
   }
 }

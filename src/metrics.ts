@@ -381,14 +381,15 @@ export function governorSeries (metrics: Metrics, governor: Governor, shared: Sh
 
 /**
  * Replica mode's shared KuCoin budget (src/replicas/budget.ts): every
- * reservation by result — admitted or refused by Redis, `fallback` (Redis
+ * reservation by result — admitted or refused by Redis, `credit` (spent from
+ * weight this replica reserved ahead, no Redis round trip), `fallback` (Redis
  * unavailable, spent from this replica's local share) or `fallback-refused`
  * (that share spent too) — and whether the fallback is active now. The
  * `replica` label is KGW_REPLICA_ID, so series from all replicas can be summed.
  */
 export function sharedBudgetSeries (metrics: Metrics, governor: Governor, budget: SharedBudget, replica: string): void {
   const registers = [metrics.registry]
-  const reservations = new Counter({ name: 'kgw_replica_budget_reservations_total', help: 'Reservations of KuCoin weight in the budget the replicas share, by pool and result (admitted, refused, fallback, fallback-refused)', labelNames: ['replica', 'pool', 'result'] as const, registers })
+  const reservations = new Counter({ name: 'kgw_replica_budget_reservations_total', help: 'Reservations of KuCoin weight in the budget the replicas share, by pool and result (admitted, credit: spent from weight reserved ahead without a Redis round trip, refused, fallback, fallback-refused)', labelNames: ['replica', 'pool', 'result'] as const, registers })
   const previous = governor.events.shared
   governor.events.shared = (pool, result) => {
     reservations.inc({ replica, pool, result })
@@ -402,6 +403,8 @@ export function sharedBudgetSeries (metrics: Metrics, governor: Governor, budget
   setCollect(slowest, () => { slowest.set({ replica }, budget.stats.slowestFailureMs / 1000) })
   const syncFailures = new Counter({ name: 'kgw_replica_budget_sync_failures_total', help: 'KuCoin rate-limit headers that could not be written to the shared budget (Redis unavailable)', labelNames: ['replica'] as const, registers })
   setCollect(syncFailures, () => mirror(syncFailures, [[{ replica }, budget.stats.syncFailures]]))
+  const topUps = new Counter({ name: 'kgw_replica_budget_credit_topups_total', help: 'Background reservations of prefetched credit (a chunk alone, weight 0) this replica asked Redis for', labelNames: ['replica'] as const, registers })
+  setCollect(topUps, () => mirror(topUps, [[{ replica }, budget.stats.topUps]]))
 }
 
 /** What src/graphql/hub-stream.ts's StreamStats counts, as far as metrics read it. */

@@ -134,3 +134,9 @@ t.test('KGW_UPSTREAM_ACCEPT_ENCODING: gzip by default, codings the gateway decod
   t.equal(loadConfig({ KGW_UPSTREAM_ACCEPT_ENCODING: 'identity' }).upstream.acceptEncoding, 'identity')
   t.match(problems({ KGW_UPSTREAM_ACCEPT_ENCODING: 'gzip, zstd' }), [/KGW_UPSTREAM_ACCEPT_ENCODING: zstd not one of gzip, deflate, br, identity/])
 })
+
+t.test('KGW_REDIS_BUDGET_CREDIT_PERCENT: 2 by default, 0 turns credit off, more than 10 is refused', async t => {
+  t.equal(loadConfig({}).replicas.budget.creditPercent, 2)
+  t.equal(loadConfig({ KGW_REDIS_BUDGET_CREDIT_PERCENT: '0' }).replicas.budget.creditPercent, 0)
+  t.match(problems({ KGW_REDIS_BUDGET_CREDIT_PERCENT: '11' }), [/KGW_REDIS_BUDGET_CREDIT_PERCENT must be an integer from 0 to 10/])
+})

@@ -38,8 +38,15 @@ redis.call('PEXPIRE', KEYS[1], math.max(1, reset + margin - now) + windowMs)
  * marginMs, keep (weight this call must leave unspent: its class's reserve
  * plus the safety margin), knownUsed and knownResetIn (what the replica's own
  * headers say KuCoin has counted, and when its window ends; 0 when it knows
- * nothing). Answers {1, remaining, msToRefill} when admitted, {0, remaining,
- * msToRefill} when refused. The first call of a fresh window goes whatever it
+ * nothing), chunk and creditKeep (credit asked for on top of the weight, and
+ * what the pool must still have left after it: the most careful class's
+ * reserve plus the safety margin; chunk 0 asks for none). Answers {1,
+ * remaining, msToRefill, granted} when admitted (granted: the credit, chunk or
+ * 0), {0, remaining, msToRefill, 0} when refused. Credit is granted only when
+ * it fits and the window has more than twice the margin left, so it can be
+ * spent before the window's margin; a weight-0 ask (a top-up of credit alone)
+ * never opens a window, since no call would start KuCoin's with it. The first
+ * call of a fresh window goes whatever it
  * weighs (a heavy call must not starve), as the local governor does. Within
  * the margin either side of the window's end nothing is admitted, so every
  * call of a shared window reaches KuCoin within KuCoin's same window (the
@@ -53,6 +60,8 @@ local margin = tonumber(ARGV[4])
 local keep = tonumber(ARGV[5])
 local knownUsed = tonumber(ARGV[6])
 local knownResetIn = tonumber(ARGV[7])
+local chunk = tonumber(ARGV[8]) or 0
+local creditKeep = tonumber(ARGV[9]) or keep
 ${READ}
 local fresh = reset == nil
 if knownResetIn > 0 then
@@ -60,16 +69,24 @@ if knownResetIn > 0 then
   reset = math.max(reset or 0, now + knownResetIn)
   fresh = false
 end
+if fresh and weight == 0 and chunk > 0 then
+  return {0, limit - used, 0, 0}
+end
 -- Near the window's end nothing goes: a call sent then may reach KuCoin in its next window,
 -- which the next shared window would then count from zero. Margin before and after the end.
 if not fresh and (used + weight > limit - keep or now >= reset - margin) then
   ${WRITE}
-  return {0, limit - used, reset + margin - now}
+  return {0, limit - used, reset + margin - now, 0}
 end
 if reset == nil then reset = now + windowMs end
 used = used + weight
+local granted = 0
+if chunk > 0 and now < reset - 2 * margin and used + chunk <= limit - creditKeep then
+  granted = chunk
+  used = used + chunk
+end
 ${WRITE}
-return {1, limit - used, reset + margin - now}
+return {1, limit - used, reset + margin - now, granted}
 `
 
 /**

@@ -5,9 +5,13 @@
 // replica's fallback share, and Redis is left alone for a short probe interval
 // before it is asked again. Replicas announce themselves in a TTL'd set, so
 // the fallback share can be the quota divided among the replicas last seen.
+// Most calls do not wait for Redis at all: a reservation asks for a chunk of
+// credit on top of the call's weight, and later calls of the pool spend it
+// here (budget-credit.ts says why that is never more generous than asking).
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { SharedLedger, SharedReservation, SharedSync, SharedVerdict } from '../kucoin/governor/shared.js'
+import { PoolCredit, type CreditGrant } from './budget-credit.js'
 import { PRESENCE, RESERVE, SYNC } from './budget-scripts.js'
 
 export interface SharedBudgetOptions {
@@ -25,11 +29,17 @@ export interface SharedBudgetOptions {
   fallbackPercent: number
   /** How often a replica renews its presence; it counts as gone after three of these. */
   presenceIntervalMs: number
+  /** Percent of a pool reserved ahead as credit with a call (spent later without asking Redis); 0 = none. */
+  creditPercent: number
 }
 
 export interface SharedBudgetStats {
   admitted: number
   refused: number
+  /** Calls admitted from this replica's prefetched credit, without asking Redis. */
+  credit: number
+  /** Credit reservations asked for in the background (top-ups). */
+  topUps: number
   unavailable: number
   /** Syncs from KuCoin's headers that did not reach Redis. */
   syncFailures: number
@@ -41,7 +51,7 @@ export interface SharedBudgetStats {
   replicas: number
 }
 
-type Reply = [admitted: number, remaining: number, msToRefill: number]
+type Reply = [admitted: number, remaining: number, msToRefill: number, granted: number]
 
 interface BudgetCommands {
   kgwBudgetReserve: (key: string, ...args: number[]) => Promise<Reply>
@@ -55,13 +65,14 @@ export function accountName (apiKey: string | undefined): string {
 }
 
 export class SharedBudget implements SharedLedger {
-  readonly stats: SharedBudgetStats = { admitted: 0, refused: 0, unavailable: 0, syncFailures: 0, slowestFailureMs: 0, fallback: false, replicas: 0 }
+  readonly stats: SharedBudgetStats = { admitted: 0, refused: 0, credit: 0, topUps: 0, unavailable: 0, syncFailures: 0, slowestFailureMs: 0, fallback: false, replicas: 0 }
   private readonly commands: BudgetCommands
   private readonly prefix: string
   /** Until then Redis is not asked: it just failed a check. */
   private downUntil = 0
   private readonly probeMs: number
   private heartbeat: NodeJS.Timeout | undefined
+  private readonly credits = new Map<string, PoolCredit>()
 
   constructor (private readonly options: SharedBudgetOptions) {
     const { redis } = options
@@ -72,6 +83,8 @@ export class SharedBudget implements SharedLedger {
     this.prefix = `${options.keyPrefix}budget:${accountName(options.apiKey)}:`
     // Probed again well within a window, so shared counting resumes within one window of Redis's return.
     this.probeMs = Math.max(50, Math.min(1000, options.windowMs / 4))
+    // A new connection may be to a Redis that lost its count, the credit in it too.
+    redis.on('ready', () => { this.clearCredit() })
   }
 
   /** Announces this replica now and every presenceIntervalMs. */
@@ -95,11 +108,20 @@ export class SharedBudget implements SharedLedger {
   async reserve (r: SharedReservation): Promise<SharedVerdict> {
     const started = performance.now()
     if (started < this.downUntil || this.options.redis.status !== 'ready') return this.unavailable(started, false)
-    const safety = Math.ceil(r.limit * this.options.safetyPercent / 100)
+    const credit = this.credit(r.pool, r.limit)
+    const spent = credit.spend(r.weight, started)
+    if (spent !== undefined) {
+      this.stats.credit++
+      this.topUp(r, credit, started)
+      return { kind: 'admitted', credit: true, ...spent }
+    }
+    // One chunk asked for at a time: a burst that finds no credit must not prefetch a chunk per call.
+    const chunk = credit.asking || r.weight === 0 ? 0 : credit.chunkFor(r.weight)
+    if (chunk > 0) credit.asking = true
     try {
-      const [admitted, remaining, msToRefill] = await this.commands.kgwBudgetReserve(this.key(r.pool),
-        r.limit, r.weight, this.options.windowMs, this.options.marginMs, r.keep + safety, r.knownUsed, Math.round(r.knownResetInMs))
+      const [admitted, remaining, msToRefill, granted] = await this.ask(r, r.weight, r.keep, chunk)
       this.stats.fallback = false
+      if (chunk > 0) this.granted(credit, { granted, sentAt: started, msToRefill, marginMs: this.options.marginMs, remaining })
       if (admitted === 1) {
         this.stats.admitted++
         return { kind: 'admitted', remaining, refillMs: msToRefill }
@@ -107,14 +129,22 @@ export class SharedBudget implements SharedLedger {
       this.stats.refused++
       return { kind: 'refused', remaining, retryAfterMs: Math.max(1, msToRefill) }
     } catch {
+      if (chunk > 0) credit.asking = false
       return this.unavailable(started, true)
     }
   }
 
   sync (s: SharedSync): void {
-    if (performance.now() < this.downUntil || this.options.redis.status !== 'ready') return
-    this.commands.kgwBudgetSync(this.key(s.pool), s.limit, s.remaining, Math.round(s.resetMs), this.options.windowMs, this.options.marginMs, s.inFlight)
-      .catch(() => { this.stats.syncFailures++ })
+    const now = performance.now()
+    if (now < this.downUntil || this.options.redis.status !== 'ready') return
+    // Unspent credit is weight this replica may still send: a Redis that lost its window must count it too.
+    const held = this.credits.get(s.pool)?.held(now) ?? 0
+    // Written once the response that carried the headers has gone to its caller: off the call's path.
+    // (Only later: Redis then reads resetMs against a later clock, which puts the window's end later, more careful.)
+    setImmediate(() => {
+      this.commands.kgwBudgetSync(this.key(s.pool), s.limit, s.remaining, Math.round(s.resetMs), this.options.windowMs, this.options.marginMs, s.inFlight + held)
+        .catch(() => { this.stats.syncFailures++ })
+    })
   }
 
   fallbackShare (): number {
@@ -126,8 +156,48 @@ export class SharedBudget implements SharedLedger {
     return (1 - this.options.safetyPercent / 100) / (2 * Math.max(2, this.stats.replicas))
   }
 
+  /** The pool's credit; its chunk a share of the limit the governor knows now (KuCoin's, once seen). */
+  private credit (pool: string, limit: number): PoolCredit {
+    const chunk = Math.floor(limit * this.options.creditPercent / 100)
+    let credit = this.credits.get(pool)
+    if (credit === undefined) {
+      credit = new PoolCredit(chunk)
+      this.credits.set(pool, credit)
+    }
+    credit.chunk = chunk
+    return credit
+  }
+
+  private async ask (r: SharedReservation, weight: number, keep: number, chunk: number): Promise<Reply> {
+    const safety = Math.ceil(r.limit * this.options.safetyPercent / 100)
+    return await this.commands.kgwBudgetReserve(this.key(r.pool), r.limit, weight, this.options.windowMs, this.options.marginMs,
+      keep + safety, r.knownUsed, Math.round(r.knownResetInMs), chunk, r.creditKeep + safety)
+  }
+
+  private granted (credit: PoolCredit, grant: CreditGrant): void {
+    credit.asking = false
+    // Redis went away while it answered: the credit may be gone with it.
+    if (this.stats.fallback || this.options.redis.status !== 'ready') return
+    credit.grant(grant, performance.now())
+  }
+
+  /** Credit running low: one background reservation of a chunk alone (weight 0), never two at once. */
+  private topUp (r: SharedReservation, credit: PoolCredit, now: number): void {
+    if (!credit.wantsTopUp(now)) return
+    credit.asking = true
+    this.stats.topUps++
+    this.ask({ ...r, knownUsed: 0, knownResetInMs: 0 }, 0, r.creditKeep, credit.chunkFor(0))
+      .then(([, remaining, msToRefill, granted]) => { this.granted(credit, { granted, sentAt: now, msToRefill, marginMs: this.options.marginMs, remaining }) },
+        () => { credit.asking = false })
+  }
+
+  private clearCredit (): void {
+    for (const credit of this.credits.values()) credit.clear()
+  }
+
   private unavailable (started: number, failed: boolean): SharedVerdict {
     const now = performance.now()
+    this.clearCredit()
     if (failed) {
       this.downUntil = now + this.probeMs
       this.stats.slowestFailureMs = Math.max(this.stats.slowestFailureMs, now - started)

@@ -43,6 +43,16 @@ t.test('admitted by both: the reservation carries the class reserve and goes', a
   t.equal(g.stats()[0]!.remaining, 7, 'the local count took both too')
 })
 
+t.test('spent from credit: reported as such; every reservation says what credit must leave (the reads\' reserve)', async t => {
+  const ledger = new ScriptedLedger([{ kind: 'admitted', remaining: 5, refillMs: 60_000, credit: true }])
+  const { g, results } = governor(ledger)
+  await g.admit(ticket('cancel', 1))
+  await g.admit(ticket('public-read', 1))
+  t.match(ledger.asked, [{ keep: 0, creditKeep: 2 }, { keep: 2, creditKeep: 2 }])
+  t.same(results, ['credit', 'credit'])
+  t.equal(g.stats()[0]!.remaining, 8, 'the local count, KuCoin\'s hard stop, took both all the same')
+})
+
 t.test('refused by the shared budget: waits for its refill, then is admitted again from the start', async t => {
   const ledger = new ScriptedLedger([{ kind: 'refused', remaining: 0, retryAfterMs: 30 }, { kind: 'admitted', remaining: 5, refillMs: 1000 }])
   const { g, results } = governor(ledger)

@@ -30,6 +30,7 @@ function ledger (t: TestContext, server: RedisServer, overrides: Partial<SharedB
     safetyPercent: 0,
     fallbackPercent: 0,
     presenceIntervalMs: 200,
+    creditPercent: 0,
     ...overrides
   })
   t.teardown(async () => { await budget.close(); redis.disconnect() })
@@ -41,7 +42,7 @@ async function ready (budget: SharedBudget): Promise<void> {
 }
 
 const ask = (weight: number, extra: Partial<SharedReservation> = {}): SharedReservation =>
-  ({ pool: 'Spot', weight, limit: 100, keep: 0, knownUsed: 0, knownResetInMs: 0, ...extra })
+  ({ pool: 'Spot', weight, limit: 100, keep: 0, creditKeep: 0, knownUsed: 0, knownResetInMs: 0, ...extra })
 
 t.test('three replicas reserving at once: exactly the limit is admitted, never a unit more', { skip: missing }, async t => {
   const server = await startRedis(t)
@@ -55,6 +56,65 @@ t.test('three replicas reserving at once: exactly the limit is admitted, never a
   t.teardown(() => direct.disconnect())
   t.same(await direct.hget(replicas[0]!.key('Spot'), 'used'), '100')
   t.ok(await direct.pttl(replicas[0]!.key('Spot')) > 60_000, 'the window\'s key expires a window after it ends')
+})
+
+t.test('with credit: calls spend it without Redis, yet never more than the limit is admitted across three replicas', { skip: missing }, async t => {
+  const server = await startRedis(t)
+  const replicas = [ledger(t, server, { creditPercent: 10 }), ledger(t, server, { creditPercent: 10 }), ledger(t, server, { creditPercent: 10 })]
+  await Promise.all(replicas.map(ready))
+  // Each replica calls one after another until refused, all three at once: credit, top-ups and Redis interleave.
+  const admittedBy = await Promise.all(replicas.map(async r => {
+    let admitted = 0
+    while ((await r.reserve(ask(1))).kind === 'admitted') admitted++
+    return admitted
+  }))
+  const credit = (r: SharedBudget): { asking: boolean, held: (now: number) => number } => r['credits'].get('Spot')!
+  for (let i = 0; i < 500 && replicas.some(r => credit(r).asking); i++) await new Promise(resolve => setTimeout(resolve, 10))
+  const admitted = admittedBy.reduce((a, b) => a + b)
+  const spentFromCredit = replicas.reduce((sum, r) => sum + r.stats.credit, 0)
+  const held = replicas.reduce((sum, r) => sum + credit(r).held(performance.now()), 0)
+  const direct = new Redis(server.url)
+  t.teardown(() => direct.disconnect())
+  const used = Number(await direct.hget(replicas[0]!.key('Spot'), 'used'))
+  t.ok(spentFromCredit > admitted / 2, `most calls spent credit (${spentFromCredit} of ${admitted}) without a Redis round trip`)
+  t.ok(admitted <= 100, `${admitted} admitted: never more than the limit`)
+  t.equal(admitted + held, used, 'Redis counted every call admitted and every unit of credit still held, nothing else')
+  t.ok(used <= 100, 'and never more than the limit')
+  t.ok(admitted >= 100 - 3 * 15, 'credit left unspent at the end costs at most about a chunk and a half per replica')
+})
+
+t.test('credit keeps the most careful class\'s reserve, so any class may spend it; a cancel still reaches into the reserve', { skip: missing }, async t => {
+  const server = await startRedis(t)
+  const budget = ledger(t, server, { creditPercent: 10 })
+  await ready(budget)
+  let admitted = 0
+  while ((await budget.reserve(ask(1, { keep: 0, creditKeep: 20 }))).kind === 'admitted') admitted++
+  t.ok(budget.stats.credit > 0, 'credit was spent')
+  t.equal(admitted, 100, 'cancels (keep 0) went to Redis for the reserve once the credit stopped')
+  const direct = new Redis(server.url)
+  t.teardown(() => direct.disconnect())
+  t.same(await direct.hget(budget.key('Spot'), 'used'), '100')
+  const reads = ledger(t, server, { creditPercent: 10, apiKey: 'key-2' })
+  await ready(reads)
+  let read = 0
+  while ((await reads.reserve(ask(1, { keep: 20, creditKeep: 20 }))).kind === 'admitted') read++
+  t.ok(read <= 80 && read >= 80 - 15, `${read} reads stop at 100 - 20 (cancel reserve), credit or not`)
+})
+
+t.test('Redis stopped while credit is held: the credit is dropped, calls spend the fallback share instead', { skip: missing }, async t => {
+  const server = await startRedis(t)
+  const budget = ledger(t, server, { creditPercent: 10 }, COMMAND_TIMEOUT_MS)
+  await ready(budget)
+  t.match(await budget.reserve(ask(1)), { kind: 'admitted' })
+  t.match(await budget.reserve(ask(1)), { kind: 'admitted', credit: true }, 'the chunk asked for with the first call is spent')
+  await server.stop(true)
+  t.match(await budget.reserve(ask(1)), { kind: 'unavailable' }, 'credit is never spent while Redis is unavailable')
+  await server.start()
+  await ready(budget)
+  await new Promise(resolve => setTimeout(resolve, 1100)) // past the probe interval
+  const stats = { ...budget.stats }
+  t.match(await budget.reserve(ask(1)), { kind: 'admitted' })
+  t.same([budget.stats.admitted - stats.admitted, budget.stats.credit - stats.credit], [1, 0], 'after the reconnection the old credit is gone: Redis was asked again')
 })
 
 t.test('class reserve and safety margin are kept unspent; the first call of a window goes whatever it weighs', { skip: missing }, async t => {

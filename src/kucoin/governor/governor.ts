@@ -45,8 +45,11 @@ export interface Ticket {
 
 export type Rejection = Refusal | 'deadline' | 'wait-too-long' | 'shared-spent'
 
-/** How the shared budget answered a call this replica had admitted: `fallback` is the local share, Redis being unavailable. */
-export type SharedResult = 'admitted' | 'refused' | 'fallback' | 'fallback-refused'
+/**
+ * How the shared budget answered a call this replica had admitted: `credit` is weight reserved ahead
+ * (no Redis round trip); `fallback` is the local share, Redis being unavailable.
+ */
+export type SharedResult = 'admitted' | 'credit' | 'refused' | 'fallback' | 'fallback-refused'
 
 /** What the governor reports, for metrics. Must not throw. */
 export interface GovernorEvents {
@@ -284,7 +287,7 @@ export class Governor {
     let waitMs = 0
     if (verdict.kind === 'admitted') {
       pool.fallback.shared(verdict.remaining, this.now() + verdict.refillMs)
-      result = 'admitted'
+      result = verdict.credit === true ? 'credit' : 'admitted'
     } else if (verdict.kind === 'refused') {
       pool.fallback.shared(verdict.remaining, this.now() + verdict.retryAfterMs)
       result = 'refused'
@@ -309,6 +312,7 @@ export class Governor {
       weight: ticket.weight,
       limit: budget.limit,
       keep: Math.ceil(this.reserve[ticket.priority] * budget.limit),
+      creditKeep: Math.ceil(Math.max(...Object.values(this.reserve)) * budget.limit),
       knownUsed: knownResetInMs > 0 ? Math.max(0, budget.limit - budget.remaining - ticket.weight) : 0,
       knownResetInMs
     })

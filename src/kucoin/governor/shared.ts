@@ -10,6 +10,8 @@ export interface SharedReservation {
   limit: number
   /** Weight the call must leave unspent: its class's reserve (cancels keep the rest). */
   keep: number
+  /** What credit reserved ahead must leave unspent: the most careful class's reserve, so any class may spend it. */
+  creditKeep: number
   /** What KuCoin's own headers, seen by this replica, say is spent in its window; 0 with nothing known. */
   knownUsed: number
   /** When that window ends, in ms from now; 0 with nothing known. */
@@ -18,7 +20,8 @@ export interface SharedReservation {
 
 export type SharedVerdict =
   /** `remaining`: what the shared window has left after this call; `refillMs`: when it ends. */
-  | { kind: 'admitted', remaining: number, refillMs: number }
+  /** `credit`: spent from weight this replica had reserved ahead, without asking the shared budget. */
+  | { kind: 'admitted', remaining: number, refillMs: number, credit?: boolean }
   | { kind: 'refused', remaining: number, retryAfterMs: number }
   /** The shared budget did not answer in time (Redis slow or down): spend the local share. */
   | { kind: 'unavailable' }
