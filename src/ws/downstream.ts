@@ -102,8 +102,14 @@ class SocketClient implements HubClient {
     this.raw = (socket as unknown as { _socket?: Writable })._socket
   }
 
+  /**
+   * Bytes queued that the socket will announce with 'drain'. Node emits 'drain' only after a
+   * write has found the buffer at its high-water mark (16 KiB); bytes queued below it leave
+   * with no event. Counted, they would hold frames back (KGW_WS_SOFT_LIMIT_BYTES may be as low
+   * as 1 KiB) until some later frame, perhaps never; they are not backpressure anyway.
+   */
   get bufferedAmount (): number {
-    return this.socket.bufferedAmount
+    return this.raw === undefined || this.raw.writableNeedDrain ? this.socket.bufferedAmount : 0
   }
 
   send (frame: Buffer): void {
