@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type {} from '@fastify/websocket'
 import { WebSocket } from 'ws'
 import type { Market } from '../kucoin/catalog.js'
+import { backlog } from './backlog.js'
 import type { Feed } from './feed.js'
 import type { HubClient } from './hub.js'
 import {
@@ -102,14 +103,8 @@ class SocketClient implements HubClient {
     this.raw = (socket as unknown as { _socket?: Writable })._socket
   }
 
-  /**
-   * Bytes queued that the socket will announce with 'drain'. Node emits 'drain' only after a
-   * write has found the buffer at its high-water mark (16 KiB); bytes queued below it leave
-   * with no event. Counted, they would hold frames back (KGW_WS_SOFT_LIMIT_BYTES may be as low
-   * as 1 KiB) until some later frame, perhaps never; they are not backpressure anyway.
-   */
   get bufferedAmount (): number {
-    return this.raw === undefined || this.raw.writableNeedDrain ? this.socket.bufferedAmount : 0
+    return backlog(this.socket, this.raw)
   }
 
   send (frame: Buffer): void {

@@ -7,6 +7,7 @@
 import type { Writable } from 'node:stream'
 import { GraphQLError, type GraphQLFormattedError } from 'graphql'
 import { WebSocket } from 'ws'
+import { backlog } from '../../ws/backlog.js'
 import { allocTextFrame } from '../../ws/text-frame.js'
 import { acceptConnection, type AccessOptions, type GraphQLContext } from '../context.js'
 import type { StreamStats } from '../hub-stream.js'
@@ -48,7 +49,7 @@ const CLOSING_BRACE = 0x7d
 function sinkOf (socket: WebSocket): Sink {
   const raw = (socket as unknown as { _socket?: Writable })._socket
   return {
-    get bufferedAmount () { return socket.bufferedAmount },
+    get bufferedAmount () { return backlog(socket, raw) },
     writeResult: (prefix, payload) => {
       if (socket.readyState !== OPEN) return
       if (raw !== undefined) raw.write(textFrame(prefix, payload))
