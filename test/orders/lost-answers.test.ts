@@ -126,11 +126,14 @@ t.test('a placed key survives a restart with the journal and is replayed, not re
 
 t.test('two retries join a settlement that proves the key not placed: one places it again, both answer placed', async t => {
   // The first answer is a 500 (lost: unknown). Settlement proves absence at the first lookup past
-  // the window + grace (~850 ms in, by the schedule); the first caller gave up waiting at 700 ms,
-  // the retries arrive then and wait with it. Each sees the record dropped; one begins the key
-  // again and the other waits for that placement — it never reads the new record as its own unknown.
+  // the window + grace (1500 ms): the one at ~1850 ms by the schedule (0, 100, 250, 500, 1000 ms).
+  // The first caller gives up waiting at 1200 ms, the retries arrive then and wait with it. Each
+  // step is ≥ 550 ms from the next, so a loaded machine's late timers do not reorder them (a CI
+  // run with 150 ms margins let the settlement beat the first caller's wait). Each retry sees the
+  // record dropped; one begins the key again and the other waits for that placement — it never
+  // reads the new record as its own unknown.
   const k = await startScriptedKucoin(t)
-  const gw = await startGatewayOn(t, k, { KGW_ORDER_CACHE: 'off', KGW_SETTLE_WAIT_MS: '700', KGW_ORDER_TIME_WINDOW_MS: '300', KGW_SETTLE_GRACE_MS: '100' })
+  const gw = await startGatewayOn(t, k, { KGW_ORDER_CACHE: 'off', KGW_SETTLE_WAIT_MS: '1200', KGW_ORDER_TIME_WINDOW_MS: '1400', KGW_SETTLE_GRACE_MS: '100' })
   k.place = [{ kind: 'code', code: '500000', msg: 'Internal Server Error', status: 500 }, { kind: 'ok' }]
   k.lookup = ['not-found']
   const first = await gw.call('POST', '/spot/api/v1/hf/orders', { headers: withKey('race-1'), body: ORDER })
