@@ -90,8 +90,11 @@ t.test('Redis killed and restarted under that load: checks fail fast, KuCoin ref
   for (const [i, replica] of replicas.entries()) {
     t.ok(await metric(replica, /^kgw_replica_budget_reservations_total\{.*result="fallback"/) > 0, `replica ${i} spent from its local share`)
     const slowest = await metric(replica, /^kgw_replica_budget_slowest_failure_seconds\{/)
-    // The bound is the command timeout; the slack is for a loaded machine's timers, not for Redis.
-    t.ok(slowest * 1000 <= COMMAND_TIMEOUT_MS + 400, `replica ${i}'s slowest failed check took ${(slowest * 1000).toFixed(1)} ms`)
+    // Fail fast, told apart from waiting for Redis without timing the machine: a check that waited
+    // would last until Redis came back, seconds later. (It was once bounded by the command timeout
+    // + 400 ms, and a loaded CI machine's timers took 755 ms.)
+    const downMs = startedAt - stoppedAt
+    t.ok(slowest * 1000 < downMs / 2, `replica ${i}'s slowest failed check took ${(slowest * 1000).toFixed(1)} ms of Redis's ${downMs} ms away (timeout ${COMMAND_TIMEOUT_MS} ms)`)
     t.equal(await metric(replica, /^kgw_replica_budget_fallback\{/), 0, `replica ${i} shares the budget again`)
   }
 

@@ -49,12 +49,16 @@ t.test('the owner paused past its lease, then resumed: 0 stale publishes accepte
   const entries = await cluster.client.xrange(`${cluster.prefix}up:spot:bus`, '-', '+')
   let newest = 0
   let stale = 0
+  let before = 0
   for (const [, fields] of entries) {
     const epoch = Number(fields[fields.indexOf('e') + 1])
     if (epoch < newest) stale++
+    if (epoch === Number(epochBefore)) before++
     newest = Math.max(newest, epoch)
   }
-  t.ok(entries.length > 100, `the bus carried the run (${entries.length} entries)`)
+  // The order check means something only if the bus holds both owners' entries (how many depends
+  // on the machine's speed: a loaded CI run carried 98 where 100 were once required).
+  t.ok(before > 0 && before < entries.length, `the bus carried both owners (${before} of ${entries.length} entries from the first)`)
   t.ok(newest > Number(epochBefore), 'a new epoch took over')
   t.equal(stale, 0, '0 stale publishes accepted')
   t.equal((await ownerOf(cluster.replicas, 'spot')).id, next.id, 'one owner: the one that took over')
