@@ -11,7 +11,8 @@
 // frame carries a publish number and its send time; per path: received, lost
 // (numbers never seen), duplicated, reordered, and p50/p99 from the
 // simulator's send to the client's receive. follower − alone is the bus.
-// Pinning as the other benches: the gateways on CPU 0, this process and the
+// The replicas get a 10 s lease and 1 s command timeout (STEADY_OWNER) so the
+// slot stays put on a loaded machine. Pinning as the other benches: the gateways on CPU 0, this process and the
 // clients (the generator) on CPU 1; redis-server is not pinned.
 //   BENCH_SECONDS (default 10) measured per round; REPLICA_BUS_RATE (2000) msgs/s;
 //   REPLICA_BUS_ROUNDS (3); extra gateway settings as NAME=value in REPLICA_BUS_ENV.
@@ -32,6 +33,15 @@ const PREFIX = 'benchbus:'
 /** Above this share of its core the generator is saturated: its numbers are its own limit, not the gateways'. */
 const SATURATED = 0.85
 const TARGET_P99_MS = 10
+/** bench/serve.ts's quotas for its simulator and gateways: out of the way. */
+const UNLIMITED = Object.fromEntries(['Public', 'Spot', 'Futures', 'Management', 'Earn', 'CopyTrading', 'Broker'].map(pool => [pool, 10_000_000]))
+/**
+ * The lease and command timeout of test/replicas/bus.test.ts, this bench's twin:
+ * with the defaults (2 s lease, 100 ms commands) a loaded machine lets the lease lapse and the
+ * slot moves mid-run, which is failover (test/replicas/failover*.test.ts), not the bus.
+ * REPLICA_BUS_ENV may set them back.
+ */
+const STEADY_OWNER = ['KGW_REPLICA_LEASE_TTL_MS=10000', 'KGW_REDIS_COMMAND_TIMEOUT_MS=1000']
 
 const PATHS = ['alone', 'owner', 'follower'] as const
 type PathName = typeof PATHS[number]
@@ -95,6 +105,80 @@ async function redisCpu (redis: Redis): Promise<number> {
 const difference = (after: Record<string, number>, before: Record<string, number>): string =>
   Object.entries(after).filter(([k, v]) => v !== before[k]).map(([k, v]) => `${k} +${v - (before[k] ?? 0)}`).join(', ') || 'none'
 
+type Gateways = Record<PathName, { url: string, pid: number }>
+
+/** The gateway alone, then the owner (once it holds the spot slot), then the follower. */
+async function startGateways (spotUrl: string, futuresUrl: string, redisUrl: string): Promise<Gateways> {
+  const base = [spotUrl, futuresUrl, 'LOG_LEVEL=error']
+  // NAME=value pairs: a later one wins, so REPLICA_BUS_ENV overrides these.
+  const replica = [`KGW_REDIS_URL=${redisUrl}`, `KGW_REDIS_PREFIX=${PREFIX}`, ...STEADY_OWNER]
+  const gateways = {} as Gateways
+  const start = async (name: PathName, args: string[]): Promise<void> => {
+    const served = await startRole('gateway', [...base, ...args, ...EXTRA], 0)
+    gateways[name] = { url: served.info.url!, pid: served.child.pid! }
+  }
+  await start('alone', [])
+  await start('owner', [...replica, 'KGW_REPLICA_ID=owner'])
+  await ownsSpot(gateways.owner.url)
+  await start('follower', [...replica, 'KGW_REPLICA_ID=follower'])
+  return gateways
+}
+
+/** One client process per path, each with one client subscribed (acked) on its gateway. */
+async function connectClients (gateways: Gateways, procs: ClientProcess[]): Promise<void> {
+  for (const name of PATHS) {
+    const [proc] = startClientProcesses(1, 1)
+    procs.push(proc!)
+    await proc!.ask({ type: 'connect', url: await wsUrl(gateways[name].url), count: 1, topic: TOPIC, sampleEvery: 1, first: 0, sequence: true })
+  }
+}
+
+interface Run {
+  gateways: Gateways
+  procs: ClientProcess[]
+  witness: Redis
+  numbered: ReturnType<typeof numberedFrames>
+  publish: (frame: string) => void
+}
+
+/** One measured round: every path's tally, and the CPU of everything involved (seconds). */
+async function round (run: Run, s: Summary): Promise<void> {
+  const { gateways, procs, witness, numbered } = run
+  await sleep(500)
+  const before = await Promise.all(procs.map(p => p.ask<Report>({ type: 'report' }))) // resets the clients' counters
+  const gatewayStart = await Promise.all(PATHS.map(name => procStat(gateways[name].pid)))
+  const redisStart = await redisCpu(witness)
+  const cpuStart = process.cpuUsage()
+  const first = numbered.last() + 1
+  const count = await publishFor(SECONDS, RATE, true, numbered.frame, run.publish)
+  await sleep(1000) // what is still in flight arrives
+  const cpu = process.cpuUsage(cpuStart)
+  const redisEnd = await redisCpu(witness)
+  const gatewayEnd = await Promise.all(PATHS.map(name => procStat(gateways[name].pid)))
+  const reports = await Promise.all(procs.map(p => p.ask<Report>({ type: 'report' })))
+  const window = SECONDS + 1
+  const clients = reports.reduce((n, r, i) => n + r.cpuMs - before[i]!.cpuMs, 0) / 1000
+  const generator = (cpu.user + cpu.system) / 1e6
+  s.worstGenerator = Math.max(s.worstGenerator, (generator + clients) / window)
+  s.sent += count
+  s.window += window
+  s.generatorSeconds += generator
+  s.clientSeconds += clients
+  s.redisSeconds += redisEnd - redisStart
+  PATHS.forEach((name, i) => {
+    const report = reports[i]!
+    const stats = sequenceStats(report.sequences[0] ?? [], first, first + count - 1)
+    const r = s.results[name]
+    r.received += stats.received
+    r.lost += stats.lost
+    r.duplicated += stats.duplicated
+    r.reordered += stats.reordered
+    r.latencies.push(...report.latencies)
+    r.p99s.push(percentile([...report.latencies].sort((a, b) => a - b), 0.99))
+    r.cpuSeconds += (gatewayEnd[i]!.cpuTicks - gatewayStart[i]!.cpuTicks) / 100
+  })
+}
+
 export async function replicaBusBench (): Promise<string> {
   const missing = redisUnavailable()
   if (missing !== undefined) return `Skipped: ${missing}.`
@@ -104,92 +188,40 @@ export async function replicaBusBench (): Promise<string> {
   process.once('exit', killRedis)
   const redisServer = await startRedis({ teardown: fn => { cleanups.push(fn) } })
   const witness = new Redis(redisServer.url, { maxRetriesPerRequest: 0 })
-  const sim = await startSimulator({ ws: { pushIntervalMs: 3_600_000 } })
+  // No periodic pushes from the simulator: every frame on the topic is the benchmark's. Its quotas
+  // equal the gateways' (bench/serve.ts sets both so): a gateway that believes in a larger pool than
+  // KuCoin reports reserves 2 % of it as credit on its first call, and in replica mode that alone
+  // spends the shared Public pool for a window, so a follower taking the slot could not get a bullet.
+  const sim = await startSimulator({ ws: { pushIntervalMs: 3_600_000 }, rateLimits: UNLIMITED })
   const procs: ClientProcess[] = []
   try {
     pinSelf(1)
-    const base = [sim.spotUrl, sim.futuresUrl, 'LOG_LEVEL=error', ...EXTRA]
-    const replica = [`KGW_REDIS_URL=${redisServer.url}`, `KGW_REDIS_PREFIX=${PREFIX}`]
-    const gateways: Record<PathName, { url: string, pid: number }> = {} as any
-    const start = async (name: PathName, args: string[]): Promise<void> => {
-      const served = await startRole('gateway', [...base, ...args], 0)
-      gateways[name] = { url: served.info.url!, pid: served.child.pid! }
+    const gateways = await startGateways(sim.spotUrl, sim.futuresUrl, redisServer.url)
+    await connectClients(gateways, procs)
+    const run: Run = { gateways, procs, witness, numbered: numberedFrames(), publish: frame => { sim.ws.publishRaw('spot', TOPIC, frame) } }
+    const s: Summary = {
+      results: Object.fromEntries(PATHS.map(name => [name, { received: 0, lost: 0, duplicated: 0, reordered: 0, latencies: [], p99s: [], cpuSeconds: 0 }])) as unknown as Record<PathName, PathResult>,
+      sent: 0,
+      window: 0,
+      generatorSeconds: 0,
+      clientSeconds: 0,
+      redisSeconds: 0,
+      worstGenerator: 0,
+      upstream: sim.ws.subscriptions().filter(c => c.topics.includes(TOPIC)).length,
+      stillOwner: false,
+      trouble: { owner: '', follower: '' }
     }
-    await start('alone', [])
-    await start('owner', [...replica, 'KGW_REPLICA_ID=owner'])
-    await ownsSpot(gateways.owner.url)
-    await start('follower', [...replica, 'KGW_REPLICA_ID=follower'])
-
-    for (const name of PATHS) {
-      const [proc] = startClientProcesses(1, 1)
-      procs.push(proc!)
-      await proc!.ask({ type: 'connect', url: await wsUrl(gateways[name].url), count: 1, topic: TOPIC, sampleEvery: 1, first: 0, sequence: true })
-    }
-    const upstream = sim.ws.subscriptions().filter(c => c.topics.includes(TOPIC)).length
-    const { frame, last } = numberedFrames()
-    const publish = (text: string): void => { sim.ws.publishRaw('spot', TOPIC, text) }
-    const results = Object.fromEntries(PATHS.map(name => [name, { received: 0, lost: 0, duplicated: 0, reordered: 0, latencies: [] as number[], p99s: [] as number[], cpuSeconds: 0 }])) as Record<PathName, PathResult>
     const troubleBefore = { owner: await busTrouble(gateways.owner.url), follower: await busTrouble(gateways.follower.url) }
-    let sent = 0
-    let window = 0
-    let generatorSeconds = 0
-    let clientSeconds = 0
-    let redisSeconds = 0
-    let worstGenerator = 0
-
     process.stderr.write(`  warm-up ${WARMUP_SECONDS} s ...\n`)
-    await publishFor(WARMUP_SECONDS, RATE, false, frame, publish)
-    for (let round = 1; round <= ROUNDS; round++) {
-      process.stderr.write(`  round ${round}/${ROUNDS}: ${RATE} msgs/s for ${SECONDS} s ...\n`)
-      await sleep(500)
-      const before = await Promise.all(procs.map(p => p.ask<Report>({ type: 'report' }))) // resets the clients' counters
-      const gatewayStart = await Promise.all(PATHS.map(name => procStat(gateways[name].pid)))
-      const redisStart = await redisCpu(witness)
-      const cpuStart = process.cpuUsage()
-      const first = last() + 1
-      const count = await publishFor(SECONDS, RATE, true, frame, publish)
-      await sleep(1000) // what is still in flight arrives
-      const cpu = process.cpuUsage(cpuStart)
-      const redisEnd = await redisCpu(witness)
-      const gatewayEnd = await Promise.all(PATHS.map(name => procStat(gateways[name].pid)))
-      const reports = await Promise.all(procs.map(p => p.ask<Report>({ type: 'report' })))
-      const roundWindow = SECONDS + 1
-      const roundClients = reports.reduce((n, r, i) => n + r.cpuMs - before[i]!.cpuMs, 0) / 1000
-      const roundGenerator = (cpu.user + cpu.system) / 1e6
-      worstGenerator = Math.max(worstGenerator, (roundGenerator + roundClients) / roundWindow)
-      sent += count
-      window += roundWindow
-      generatorSeconds += roundGenerator
-      clientSeconds += roundClients
-      redisSeconds += redisEnd - redisStart
-      PATHS.forEach((name, i) => {
-        const report = reports[i]!
-        const stats = sequenceStats(report.sequences[0] ?? [], first, first + count - 1)
-        const r = results[name]
-        r.received += stats.received
-        r.lost += stats.lost
-        r.duplicated += stats.duplicated
-        r.reordered += stats.reordered
-        r.latencies.push(...report.latencies)
-        r.p99s.push(percentile([...report.latencies].sort((a, b) => a - b), 0.99))
-        r.cpuSeconds += (gatewayEnd[i]!.cpuTicks - gatewayStart[i]!.cpuTicks) / 100
-      })
+    await publishFor(WARMUP_SECONDS, RATE, false, run.numbered.frame, run.publish)
+    for (let i = 1; i <= ROUNDS; i++) {
+      process.stderr.write(`  round ${i}/${ROUNDS}: ${RATE} msgs/s for ${SECONDS} s ...\n`)
+      await round(run, s)
     }
-    const troubleAfter = { owner: await busTrouble(gateways.owner.url), follower: await busTrouble(gateways.follower.url) }
-    const stillOwner = await ownsSpot(gateways.owner.url, 1000).then(() => true, () => false)
-
-    return report({
-      results,
-      sent,
-      window,
-      generatorSeconds,
-      clientSeconds,
-      redisSeconds,
-      worstGenerator,
-      upstream,
-      stillOwner,
-      trouble: { owner: difference(troubleAfter.owner, troubleBefore.owner), follower: difference(troubleAfter.follower, troubleBefore.follower) }
-    })
+    s.trouble.owner = difference(await busTrouble(gateways.owner.url), troubleBefore.owner)
+    s.trouble.follower = difference(await busTrouble(gateways.follower.url), troubleBefore.follower)
+    s.stillOwner = await ownsSpot(gateways.owner.url, 1000).then(() => true, () => false)
+    return report(s)
   } finally {
     for (const p of procs) p.child.kill('SIGKILL')
     stopAll()
@@ -227,7 +259,8 @@ function report (s: Summary): string {
   const lines = [
     `One topic (\`${TOPIC}\`, never conflated), ${RATE} msgs/s, ${WARMUP_SECONDS} s warm-up then ${ROUNDS} × ${SECONDS} s measured (+1 s each to drain); ` +
       `${canPin ? 'the three gateways on CPU 0; this process (simulator + publisher) and the three client processes on CPU 1; redis-server unpinned' : 'no pinning (taskset unavailable)'}. ` +
-      `Latency: the simulator's send → the client's receive, every frame; lost / dup / reordered from each frame's publish number. Upstream subscriptions to the topic at the simulator: ${s.upstream} (owner and alone; the follower has none).`,
+      `Latency: the simulator's send → the client's receive, every frame; lost / dup / reordered from each frame's publish number. Upstream subscriptions to the topic at the simulator: ${s.upstream} (owner and alone; the follower has none). ` +
+      `Replica settings: ${[...STEADY_OWNER, ...EXTRA].join(' ')}.`,
     '',
     '| path | sent | received | lost | dup | reordered | p50 ms | p99 ms | max ms | p99 per round | gateway CPU |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
