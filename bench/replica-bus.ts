@@ -251,7 +251,7 @@ function report (s: Summary): string {
     const r = s.results[name]
     const sorted = r.latencies.sort((a, b) => a - b)
     return `| ${name} | ${s.sent} | ${r.received} (${pct(r.received / Math.max(1, s.sent))}) | ${r.lost} | ${r.duplicated} | ${r.reordered} | ` +
-      `${ms(percentile(sorted, 0.5))} | ${ms(percentile(sorted, 0.99))} | ${ms(percentile(sorted, 1))} | ${r.p99s.map(ms).join(' / ')} | ${pct(r.cpuSeconds / s.window)} |`
+      `${ms(percentile(sorted, 0.5))} | ${ms(percentile(sorted, 0.99))} | ${ms(percentile(sorted, 1))} | ${r.p99s.map(ms).join(' / ')} | ${pct(r.cpuSeconds / s.window)} (${Math.round(r.cpuSeconds * 1e6 / Math.max(1, s.sent))} µs/msg) |`
   })
   const complete = (name: PathName): boolean => s.results[name].received >= 0.95 * s.sent
   const saturated = s.worstGenerator >= SATURATED
@@ -262,7 +262,7 @@ function report (s: Summary): string {
       `Latency: the simulator's send → the client's receive, every frame; lost / dup / reordered from each frame's publish number. Upstream subscriptions to the topic at the simulator: ${s.upstream} (owner and alone; the follower has none). ` +
       `Replica settings: ${[...STEADY_OWNER, ...EXTRA].join(' ')}.`,
     '',
-    '| path | sent | received | lost | dup | reordered | p50 ms | p99 ms | max ms | p99 per round | gateway CPU |',
+    '| path | sent | received | lost | dup | reordered | p50 ms | p99 ms | max ms | p99 per round | gateway CPU (per frame) |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
