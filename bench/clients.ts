@@ -4,6 +4,7 @@
 //   parent → { type: 'connect', url, count, topic, sampleEvery, first }
 //   child  → { type: 'connected' }
 //   parent → { type: 'report' }   child → { type: 'report', received, latencies, cpuMs, sequences }
+//   parent → { type: 'clock' }    child → { type: 'clock', now }
 // Only frames marked `"m":1` (the measured window) count. With `sequence` set,
 // each client also keeps the publish number (`"n":`) of every measured frame,
 // in arrival order (`sequences`, one list per client), so the bench can count
@@ -33,7 +34,7 @@ interface Connect {
   /** Keep each measured frame's `"n":` per client (bench/replica-bus). */
   sequence?: boolean
 }
-type Command = Connect | { type: 'report' } | { type: 'close' }
+type Command = Connect | { type: 'report' } | { type: 'clock' } | { type: 'close' }
 
 const sockets: Socket[] = []
 let received = 0
@@ -181,6 +182,10 @@ process.on('message', (command: Command) => {
       console.error(`clients: ${error.message}`)
       process.exit(1)
     })
+  } else if (command.type === 'clock') {
+    // Each process's performance.timeOrigin is its own estimate of the wall clock, off by up to a
+    // millisecond or so: the parent reads this against its own clock to correct latencies.
+    process.send!({ type: 'clock', now: now() })
   } else if (command.type === 'report') {
     const cpu = process.cpuUsage()
     process.send!({ type: 'report', received, latencies, cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000, sequences: sequences.map(numbers => numbers.splice(0)) })

@@ -19,7 +19,7 @@
 import { Redis } from 'ioredis'
 import { startSimulator } from '../src/simulator/index.js'
 import { redisUnavailable, startRedis } from '../test/redis-server.js'
-import { publishFor, sleep, type Frame } from './lib/deliveries.js'
+import { now, publishFor, sleep, type Frame } from './lib/deliveries.js'
 import { canPin, pinSelf, procStat, startClientProcesses, startRole, stopAll, type ClientProcess } from './lib/processes.js'
 import { sequenceStats, type SequenceStats } from './lib/sequences.js'
 
@@ -56,7 +56,7 @@ const pad = 'x'.repeat(180) // a KuCoin match frame is about 300 bytes
 function numberedFrames (): { frame: Frame, last: () => number } {
   let n = 0
   const frame: Frame = (_, measured) =>
-    `{"type":"message","topic":"${TOPIC}","subject":"trade.l3match","data":{"t":${performance.timeOrigin + performance.now()},"m":${measured ? 1 : 0},"n":${++n},"pad":"${pad}"}}`
+    `{"type":"message","topic":"${TOPIC}","subject":"trade.l3match","data":{"t":${now()},"m":${measured ? 1 : 0},"n":${++n},"pad":"${pad}"}}`
   return { frame, last: () => n }
 }
 
@@ -124,18 +124,39 @@ async function startGateways (spotUrl: string, futuresUrl: string, redisUrl: str
   return gateways
 }
 
-/** One client process per path, each with one client subscribed (acked) on its gateway. */
-async function connectClients (gateways: Gateways, procs: ClientProcess[]): Promise<void> {
+/**
+ * How far a client process's clock (its performance.timeOrigin + now()) runs ahead of this one's, in
+ * ms: each process estimates the wall clock on its own at start, off by up to a millisecond or so,
+ * which would otherwise land in every latency of that path. The reading with the shortest round trip wins.
+ */
+async function clockOffset (proc: ClientProcess): Promise<number> {
+  let best = { rtt: Infinity, offset: 0 }
+  for (let i = 0; i < 50; i++) {
+    const sent = now()
+    const { now: theirs } = await proc.ask<{ now: number }>({ type: 'clock' })
+    const back = now()
+    if (back - sent < best.rtt) best = { rtt: back - sent, offset: theirs - (sent + back) / 2 }
+  }
+  return best.offset
+}
+
+/** One client process per path, each with one client subscribed (acked) on its gateway; their clock offsets. */
+async function connectClients (gateways: Gateways, procs: ClientProcess[]): Promise<number[]> {
+  const offsets: number[] = []
   for (const name of PATHS) {
     const [proc] = startClientProcesses(1, 1)
     procs.push(proc!)
     await proc!.ask({ type: 'connect', url: await wsUrl(gateways[name].url), count: 1, topic: TOPIC, sampleEvery: 1, first: 0, sequence: true })
+    offsets.push(await clockOffset(proc!))
   }
+  return offsets
 }
 
 interface Run {
   gateways: Gateways
   procs: ClientProcess[]
+  /** Per client process, its clock's lead over this process's (ms), taken off its latencies. */
+  offsets: number[]
   witness: Redis
   numbered: ReturnType<typeof numberedFrames>
   publish: (frame: string) => void
@@ -173,8 +194,9 @@ async function round (run: Run, s: Summary): Promise<void> {
     r.lost += stats.lost
     r.duplicated += stats.duplicated
     r.reordered += stats.reordered
-    r.latencies.push(...report.latencies)
-    r.p99s.push(percentile([...report.latencies].sort((a, b) => a - b), 0.99))
+    const latencies = report.latencies.map(ms => ms - run.offsets[i]!)
+    r.latencies.push(...latencies)
+    r.p99s.push(percentile(latencies.sort((a, b) => a - b), 0.99))
     r.cpuSeconds += (gatewayEnd[i]!.cpuTicks - gatewayStart[i]!.cpuTicks) / 100
   })
 }
@@ -197,8 +219,8 @@ export async function replicaBusBench (): Promise<string> {
   try {
     pinSelf(1)
     const gateways = await startGateways(sim.spotUrl, sim.futuresUrl, redisServer.url)
-    await connectClients(gateways, procs)
-    const run: Run = { gateways, procs, witness, numbered: numberedFrames(), publish: frame => { sim.ws.publishRaw('spot', TOPIC, frame) } }
+    const offsets = await connectClients(gateways, procs)
+    const run: Run = { gateways, procs, offsets, witness, numbered: numberedFrames(), publish: frame => { sim.ws.publishRaw('spot', TOPIC, frame) } }
     const s: Summary = {
       results: Object.fromEntries(PATHS.map(name => [name, { received: 0, lost: 0, duplicated: 0, reordered: 0, latencies: [], p99s: [], cpuSeconds: 0 }])) as unknown as Record<PathName, PathResult>,
       sent: 0,
@@ -208,6 +230,7 @@ export async function replicaBusBench (): Promise<string> {
       redisSeconds: 0,
       worstGenerator: 0,
       upstream: sim.ws.subscriptions().filter(c => c.topics.includes(TOPIC)).length,
+      offsets,
       stillOwner: false,
       trouble: { owner: '', follower: '' }
     }
@@ -240,6 +263,8 @@ interface Summary {
   redisSeconds: number
   worstGenerator: number
   upstream: number
+  /** The client processes' clock offsets taken off their latencies (ms). */
+  offsets: number[]
   stillOwner: boolean
   trouble: Record<'owner' | 'follower', string>
 }
@@ -259,7 +284,7 @@ function report (s: Summary): string {
   const lines = [
     `One topic (\`${TOPIC}\`, never conflated), ${RATE} msgs/s, ${WARMUP_SECONDS} s warm-up then ${ROUNDS} × ${SECONDS} s measured (+1 s each to drain); ` +
       `${canPin ? 'the three gateways on CPU 0; this process (simulator + publisher) and the three client processes on CPU 1; redis-server unpinned' : 'no pinning (taskset unavailable)'}. ` +
-      `Latency: the simulator's send → the client's receive, every frame; lost / dup / reordered from each frame's publish number. Upstream subscriptions to the topic at the simulator: ${s.upstream} (owner and alone; the follower has none). ` +
+      `Latency: the simulator's send → the client's receive, every frame; each client process's clock offset to this one's taken off (${s.offsets.map(ms => ms.toFixed(2)).join(' / ')} ms); lost / dup / reordered from each frame's publish number. Upstream subscriptions to the topic at the simulator: ${s.upstream} (owner and alone; the follower has none). ` +
       `Replica settings: ${[...STEADY_OWNER, ...EXTRA].join(' ')}.`,
     '',
     '| path | sent | received | lost | dup | reordered | p50 ms | p99 ms | max ms | p99 per round | gateway CPU (per frame) |',
