@@ -95,11 +95,15 @@ async function busTrouble (url: string): Promise<Record<string, number>> {
   return out
 }
 
-/** Redis's own CPU (user + system seconds), from INFO. */
-async function redisCpu (redis: Redis): Promise<number> {
-  const info = await redis.info('cpu')
-  const field = (name: string): number => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0)
-  return field('used_cpu_user') + field('used_cpu_sys')
+/** Redis's own CPU (user + system seconds), and the bus's commands so far (publishes, reads), from INFO. */
+async function redisCounts (redis: Redis): Promise<{ cpu: number, evalsha: number, xread: number }> {
+  const info = await redis.info('all')
+  const field = (pattern: string): number => Number(new RegExp(pattern).exec(info)?.[1] ?? 0)
+  return {
+    cpu: field('used_cpu_user:([0-9.]+)') + field('used_cpu_sys:([0-9.]+)'),
+    evalsha: field('cmdstat_evalsha:calls=(\\d+)'),
+    xread: field('cmdstat_xread:calls=(\\d+)')
+  }
 }
 
 const difference = (after: Record<string, number>, before: Record<string, number>): string =>
@@ -168,13 +172,13 @@ async function round (run: Run, s: Summary): Promise<void> {
   await sleep(500)
   const before = await Promise.all(procs.map(p => p.ask<Report>({ type: 'report' }))) // resets the clients' counters
   const gatewayStart = await Promise.all(PATHS.map(name => procStat(gateways[name].pid)))
-  const redisStart = await redisCpu(witness)
+  const redisStart = await redisCounts(witness)
   const cpuStart = process.cpuUsage()
   const first = numbered.last() + 1
   const count = await publishFor(SECONDS, RATE, true, numbered.frame, run.publish)
   await sleep(1000) // what is still in flight arrives
   const cpu = process.cpuUsage(cpuStart)
-  const redisEnd = await redisCpu(witness)
+  const redisEnd = await redisCounts(witness)
   const gatewayEnd = await Promise.all(PATHS.map(name => procStat(gateways[name].pid)))
   const reports = await Promise.all(procs.map(p => p.ask<Report>({ type: 'report' })))
   const window = SECONDS + 1
@@ -185,7 +189,9 @@ async function round (run: Run, s: Summary): Promise<void> {
   s.window += window
   s.generatorSeconds += generator
   s.clientSeconds += clients
-  s.redisSeconds += redisEnd - redisStart
+  s.redisSeconds += redisEnd.cpu - redisStart.cpu
+  s.evalsha += redisEnd.evalsha - redisStart.evalsha
+  s.xread += redisEnd.xread - redisStart.xread
   PATHS.forEach((name, i) => {
     const report = reports[i]!
     const stats = sequenceStats(report.sequences[0] ?? [], first, first + count - 1)
@@ -228,6 +234,8 @@ export async function replicaBusBench (): Promise<string> {
       generatorSeconds: 0,
       clientSeconds: 0,
       redisSeconds: 0,
+      evalsha: 0,
+      xread: 0,
       worstGenerator: 0,
       upstream: sim.ws.subscriptions().filter(c => c.topics.includes(TOPIC)).length,
       offsets,
@@ -261,6 +269,9 @@ interface Summary {
   generatorSeconds: number
   clientSeconds: number
   redisSeconds: number
+  /** Bus commands Redis ran in the measured windows: the owner's publishes, both replicas' reads. */
+  evalsha: number
+  xread: number
   worstGenerator: number
   upstream: number
   /** The client processes' clock offsets taken off their latencies (ms). */
@@ -292,7 +303,8 @@ function report (s: Summary): string {
     ...rows,
     '',
     `Generator: this process ${pct(s.generatorSeconds / s.window)} of a core (simulator + publisher), client processes ${pct(s.clientSeconds / s.window)}; worst round ${pct(s.worstGenerator)}` +
-      `${saturated ? ' — **saturated**: the latencies are the generator\'s, not the bus\'s' : ''}. redis-server ${pct(s.redisSeconds / s.window)} of a core.`,
+      `${saturated ? ' — **saturated**: the latencies are the generator\'s, not the bus\'s' : ''}. redis-server ${pct(s.redisSeconds / s.window)} of a core, ` +
+      `${(s.evalsha / Math.max(1, s.sent)).toFixed(2)} EVALSHA and ${(s.xread / Math.max(1, s.sent)).toFixed(2)} XREAD per frame (both replicas' reads).`,
     `Bus trouble counters over the run: owner ${s.trouble.owner}; follower ${s.trouble.follower}. The owner still held the slot at the end: ${s.stillOwner ? 'yes' : '**no**'}.`
   ]
   if (saturated) lines.push('- **No verdict**: the load generator saturated its core.')
