@@ -12,8 +12,9 @@
 // (numbers never seen), duplicated, reordered, and p50/p99 from the
 // simulator's send to the client's receive. follower − alone is the bus.
 // The replicas get a 10 s lease and 1 s command timeout (STEADY_OWNER) so the
-// slot stays put on a loaded machine. Pinning as the other benches: the gateways on CPU 0, this process and the
-// clients (the generator) on CPU 1; redis-server is not pinned.
+// slot stays put on a loaded machine. Pinning as the other benches: the
+// gateways on CPU 0, this process and the clients (the generator) on CPU 1;
+// redis-server is not pinned.
 //   BENCH_SECONDS (default 10) measured per round; REPLICA_BUS_RATE (2000) msgs/s;
 //   REPLICA_BUS_ROUNDS (3); extra gateway settings as NAME=value in REPLICA_BUS_ENV.
 import { Redis } from 'ioredis'
