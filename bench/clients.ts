@@ -3,8 +3,12 @@
 // event loops instead of sharing the load generator's.
 //   parent → { type: 'connect', url, count, topic, sampleEvery, first }
 //   child  → { type: 'connected' }
-//   parent → { type: 'report' }   child → { type: 'report', received, latencies, cpuMs }
-// Only frames marked `"m":1` (the measured window) count. Latency is upstream
+//   parent → { type: 'report' }   child → { type: 'report', received, latencies, cpuMs, sequences }
+//   parent → { type: 'clock' }    child → { type: 'clock', now }
+// Only frames marked `"m":1` (the measured window) count. With `sequence` set,
+// each client also keeps the publish number (`"n":`) of every measured frame,
+// in arrival order (`sequences`, one list per client), so the bench can count
+// loss, duplicates and reordering. Latency is upstream
 // send → receive, on the wall clock both processes share (performance.timeOrigin
 // + now(), microsecond resolution), from every `sampleEvery`-th client.
 // With `graphql` set, a client speaks graphql-transport-ws instead (init, ack,
@@ -27,16 +31,21 @@ interface Connect {
   first: number
   /** A graphql-ws subscription query instead of a KuCoin topic. */
   graphql?: string
+  /** Keep each measured frame's `"n":` per client (bench/replica-bus). */
+  sequence?: boolean
 }
-type Command = Connect | { type: 'report' } | { type: 'close' }
+type Command = Connect | { type: 'report' } | { type: 'clock' } | { type: 'close' }
 
 const sockets: Socket[] = []
 let received = 0
 let latencies: number[] = []
+/** Per client with `sequence` set: the `"n":` of each measured frame, in arrival order. */
+const sequences: number[][] = []
 
 const now = (): number => performance.timeOrigin + performance.now()
 const MEASURED = Buffer.from('"m":')
 const SENT_AT = Buffer.from('"t":')
+const NUMBER = Buffer.from('"n":')
 const COMMA = 44
 const QUOTE = 34
 const ONE = 49
@@ -61,7 +70,8 @@ class Client {
     private readonly topic: string | null,
     private readonly sample: boolean,
     private readonly onReady: () => void,
-    private readonly graphql?: { query: string, id: string }
+    private readonly graphql?: { query: string, id: string },
+    private readonly sequence?: number[]
   ) {}
 
   /** Walks every complete frame of the bytes received so far; keeps a partial one for later. */
@@ -114,6 +124,10 @@ class Client {
     const flag = payload[mark + 4] === QUOTE ? payload[mark + 5] : payload[mark + 4]
     if (flag !== ONE) return
     received++
+    if (this.sequence !== undefined) {
+      const at = payload.indexOf(NUMBER, mark)
+      if (at >= 0) this.sequence.push(Number(payload.toString('latin1', at + 4, payload.indexOf(COMMA, at + 4))))
+    }
     if (!this.sample) return
     const at = payload.indexOf(SENT_AT)
     if (at < 0) return
@@ -123,12 +137,12 @@ class Client {
   }
 }
 
-function open (url: URL, topic: string | null, sample: boolean, graphql?: { query: string, id: string }): Promise<void> {
+function open (url: URL, topic: string | null, sample: boolean, graphql?: { query: string, id: string }, sequence?: number[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = tcpConnect(Number(url.port), url.hostname)
     socket.setNoDelay(true)
     socket.once('error', reject)
-    const client = new Client(socket, topic, sample, () => { sockets.push(socket); resolve() }, graphql)
+    const client = new Client(socket, topic, sample, () => { sockets.push(socket); resolve() }, graphql, sequence)
     let head = Buffer.alloc(0)
     const onHandshake = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk])
@@ -147,7 +161,7 @@ function open (url: URL, topic: string | null, sample: boolean, graphql?: { quer
   })
 }
 
-async function connect ({ url, count, topic, sampleEvery, first, graphql }: Connect): Promise<void> {
+async function connect ({ url, count, topic, sampleEvery, first, graphql, sequence }: Connect): Promise<void> {
   const target = new URL(url)
   // The gateway closes a KuCoin-protocol client that sends nothing for its idle timeout (28 s by default);
   // thousands of clients take a while to connect, so the first ones ping while the rest connect.
@@ -156,7 +170,8 @@ async function connect ({ url, count, topic, sampleEvery, first, graphql }: Conn
     await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => {
       const n = first + i + j
       // Ids as graphql-ws clients make them: unique per subscription (so the gateway splices each one in).
-      return open(target, topic, n % sampleEvery === 0, graphql === undefined ? undefined : { query: graphql, id: randomUUID() })
+      const numbers = sequence === true ? sequences[sequences.push([]) - 1] : undefined
+      return open(target, topic, n % sampleEvery === 0, graphql === undefined ? undefined : { query: graphql, id: randomUUID() }, numbers)
     }))
   }
 }
@@ -167,9 +182,13 @@ process.on('message', (command: Command) => {
       console.error(`clients: ${error.message}`)
       process.exit(1)
     })
+  } else if (command.type === 'clock') {
+    // Each process's performance.timeOrigin is its own estimate of the wall clock, off by up to a
+    // millisecond or so: the parent reads this against its own clock to correct latencies.
+    process.send!({ type: 'clock', now: now() })
   } else if (command.type === 'report') {
     const cpu = process.cpuUsage()
-    process.send!({ type: 'report', received, latencies, cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000 })
+    process.send!({ type: 'report', received, latencies, cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000, sequences: sequences.map(numbers => numbers.splice(0)) })
     received = 0
     latencies = []
   } else {

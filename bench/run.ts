@@ -10,6 +10,7 @@ import { graphqlBench } from './graphql.js'
 import { placementsBench } from './placements.js'
 import { restProxyBench } from './rest-proxy.js'
 import { replicaBudgetBench } from './replica-budget.js'
+import { replicaBusBench } from './replica-bus.js'
 import { restStaticBench } from './rest-static.js'
 
 const benches: Record<string, () => Promise<string>> = {
@@ -20,6 +21,7 @@ const benches: Record<string, () => Promise<string>> = {
   books: booksBench,
   governor: governorBench,
   'replica-budget': replicaBudgetBench,
+  'replica-bus': replicaBusBench,
   placements: placementsBench
 }
 

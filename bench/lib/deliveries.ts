@@ -24,7 +24,7 @@ async function settled (pid: number): Promise<ProcStat> {
 export const now = (): number => performance.timeOrigin + performance.now()
 
 /** Publishes `frame(n, measured)` for `seconds` at `rate`. Returns how many were sent. */
-async function publishFor (seconds: number, rate: number, measured: boolean, frame: Frame, publish: (frame: string) => void): Promise<number> {
+export async function publishFor (seconds: number, rate: number, measured: boolean, frame: Frame, publish: (frame: string) => void): Promise<number> {
   const start = performance.now()
   let sent = 0
   while (performance.now() - start < seconds * 1000) {
