@@ -4,11 +4,12 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
+import { TSX_LOADER } from './loader/child.js'
 
 const entry = fileURLToPath(new URL('../src/server.ts', import.meta.url))
 
 function start (args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, entry, ...args], {
     // The child runs under tsx, whose source maps differ from tap's loader:
     // keep its coverage out of the report rather than let it skew the lines.
     env: { PATH: process.env.PATH ?? '', _TAPJS_PROCESSINFO_COV_EXCLUDE_: '/./', ...env },

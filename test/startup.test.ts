@@ -10,6 +10,7 @@ import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { ENTRY_POINTS } from '../src/routes/root.js'
 import { startGateway } from './helper.js'
+import { TSX_LOADER } from './loader/child.js'
 
 interface Line { level: number, msg: string, [key: string]: unknown }
 const lines = (captured: string[]): Line[] => captured.flatMap(text => text.split('\n')).filter(l => l.startsWith('{"level"')).map(l => JSON.parse(l) as Line)
@@ -88,7 +89,7 @@ t.test('a port already in use is one plain sentence, not a stack', async t => {
   await once(blocker, 'listening')
   t.teardown(() => { blocker.close() })
   const port = (blocker.address() as { port: number }).port
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--simulate'], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, 'src/server.ts', '--simulate'], {
     // The child runs under tsx, whose transpiled code differs from tap's loader: its coverage
     // merged with the tests' would garble the report (as in server.test.ts), so it writes none.
     env: { PATH: process.env.PATH ?? '', _TAPJS_PROCESSINFO_COV_EXCLUDE_: '/./', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis'
 import { DEMO_KEY, startSimulator, type Simulator } from '../../src/simulator/index.js'
 import type { TestContext } from '../helper.js'
 import { startRedis, type RedisServer } from '../redis-server.js'
+import { TSX_LOADER } from '../loader/child.js'
 
 const entry = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 
@@ -64,7 +65,7 @@ function replicaEnv (sim: Simulator, redis: RedisServer, prefix: string, id: str
 }
 
 async function launch (env: Record<string, string>, id: string): Promise<Replica> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout!.on('data', (d: Buffer) => { out += d.toString() })
   child.stderr!.on('data', (d: Buffer) => { out += d.toString() })

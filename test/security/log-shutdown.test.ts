@@ -4,6 +4,7 @@
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { TSX_LOADER } from '../loader/child.js'
 
 const entry = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 const SHUTDOWN_MS = 2000
@@ -23,7 +24,7 @@ function startReader (): { reader: ChildProcess, url: Promise<string> } {
 }
 
 function startGatewayProcess (reader: ChildProcess): ChildProcess {
-  return reaped(spawn(process.execPath, ['--import', 'tsx', entry, '--simulate'], {
+  return reaped(spawn(process.execPath, ['--import', TSX_LOADER, entry, '--simulate'], {
     env: { PATH: process.env.PATH ?? '', _TAPJS_PROCESSINFO_COV_EXCLUDE_: '/./', PORT: '0', LOG_LEVEL: 'trace', KGW_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_MS) },
     stdio: ['ignore', reader.stdin!, 'ignore']
   }))

@@ -10,13 +10,14 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { secretsOf } from '../../src/logging.js'
 import { raw } from './raw.js'
+import { TSX_LOADER } from '../loader/child.js'
 
 const entry = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 
 t.test('a malformed KGW_TOKENS entry stops the process without printing the token', async t => {
   const token = 'Sup3rSecretTokenValue_0123'
   for (const tokens of [`${token}:read`, token, `${token}:dash:read`]) {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, entry], {
       env: { PATH: process.env.PATH ?? '', _TAPJS_PROCESSINFO_COV_EXCLUDE_: '/./', PORT: '0', KGW_TOKENS: tokens },
       stdio: ['ignore', 'pipe', 'pipe']
     })
