@@ -54,3 +54,31 @@ t.test('one holder, growing epochs, fenced publishes', { skip: missing }, async 
   await redis.script('FLUSH')
   t.equal(await publisher.publish(keys, a.epoch!, 'm', '/t', 'again'), 1, 'the publish script is loaded again after Redis forgot it')
 })
+
+t.test('publishes of one event-loop turn leave as one script call, in order; a stale batch is refused whole', { skip: missing }, async t => {
+  const server = await startRedis(t)
+  const redis = new Redis(server.url, { maxRetriesPerRequest: 0 })
+  t.teardown(() => redis.disconnect())
+  const keys = slotKeys('batch:', 'spot')
+  const lease = new Lease(redis, keys, 'a', 10_000)
+  await lease.acquire()
+  const publisher = new Publisher(redis, 10_000)
+  await publisher.publish(keys, lease.epoch!, 'm', '/t', 'warm-up') // loads the script
+  const evalCalls = async (): Promise<number> => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0)
+
+  const before = await evalCalls()
+  const payloads = Array.from({ length: 300 }, (_, i) => `f${i}`)
+  const offsets = await Promise.all(payloads.map(async p => await publisher.publish(keys, lease.epoch!, 'm', '/t', p)))
+  t.same(offsets, payloads.map((_, i) => i + 2), 'each caller gets its own offset, in call order')
+  t.equal(await evalCalls() - before, 2, '300 publishes of one turn: two script calls (256 at most per call)')
+  const entries = await redis.xrange(keys.bus, '-', '+')
+  t.same(entries.map(([, f]) => f[f.indexOf('p') + 1]), ['warm-up', ...payloads], 'the Stream holds them in call order')
+  t.same(entries.map(([, f]) => Number(f[f.indexOf('o') + 1])), entries.map((_, i) => i + 1), 'offsets without gaps')
+
+  const stale = lease.epoch!
+  await redis.del(keys.lease)
+  await lease.acquire()
+  const refused = await Promise.all(['x', 'y'].map(async p => await publisher.publish(keys, stale, 'm', '/t', p)))
+  t.same(refused, [null, null], 'every publish of a batch under an old epoch is refused')
+  t.equal(await redis.xlen(keys.bus), 301, 'nothing of it reached the Stream')
+})
