@@ -8,7 +8,11 @@
 // handler, p50/p99 latency from the upstream send to the consumer applying it,
 // and gateway RSS per book. The simulator (publishing) and consumers share
 // this process; a snapshot fault gives every synthetic symbol the same start.
+// Then memory per book: the gateway's heap after full collections with M
+// books of L levels a side held by one consumer, fresh and after each took
+// enough changes to fill its replay window, against none held.
 //   BOOKS_SYMBOLS=50 BOOKS_RATE=100 BOOKS_CONSUMERS=200 BOOKS_PER_CONSUMER=5 BENCH_SECONDS=10 BOOKS_MODES=books,raw
+//   BOOKS_MEMORY_BOOKS=50 BOOKS_MEMORY_LEVELS=500 BOOKS_MEMORY_CHANGES=1000 (0 books: no memory phase)
 import WebSocket from 'ws'
 import { startSimulator } from '../src/simulator/index.js'
 import { sleep } from './lib/deliveries.js'
@@ -21,6 +25,10 @@ const PER_CONSUMER = Math.min(SYMBOLS, Number(process.env.BOOKS_PER_CONSUMER ?? 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10) / 2
 const TICK_MS = 10
 const LEVELS = 50
+const MEMORY_BOOKS = Number(process.env.BOOKS_MEMORY_BOOKS ?? 50)
+const MEMORY_LEVELS = Number(process.env.BOOKS_MEMORY_LEVELS ?? 500)
+// The gateway's default replay window (KGW_BOOKS_REPLAY_FRAMES): every book full.
+const MEMORY_CHANGES = Number(process.env.BOOKS_MEMORY_CHANGES ?? 1000)
 
 type Side = Map<string, string>
 interface Model { sequence: number, bids: Side, asks: Side, sent: Map<number, number> }
@@ -172,11 +180,103 @@ async function runMode (mode: 'books' | 'raw', gatewayUrl: string, sim: Awaited<
     `${(handlerMs * 1000 / Math.max(1, published)).toFixed(1)} | ${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.99).toFixed(1)} | ${rssBefore} | ${errors} |`
 }
 
+interface Memory { heapUsed: number, external: number }
+
+/** The gateway's memory after full collections (bench/serve.ts's bench-only route). */
+async function gatewayMemory (url: string): Promise<Memory> {
+  const res = await fetch(`${url}/__bench/memory`)
+  if (!res.ok) throw new Error(`memory: HTTP ${res.status}`)
+  return await res.json() as Memory
+}
+
+/** A deep book as KuCoin's full spot snapshot gives it: decimal prices and sizes. */
+const deepBook = (levels: number): { bids: string[][], asks: string[][] } => ({
+  bids: Array.from({ length: levels }, (_, i) => [(60000 - i / 10).toFixed(1), (0.001 * (1 + i % 97)).toFixed(8)]),
+  asks: Array.from({ length: levels }, (_, i) => [(60000.1 + i / 10).toFixed(1), (0.001 * (1 + i % 89)).toFixed(8)])
+})
+
+/**
+ * One consumer holds `symbols`' books through their snapshots and `changes`
+ * changes each, the gateway's memory read at both points; then it leaves.
+ */
+async function holdBooks (gatewayUrl: string, sim: Awaited<ReturnType<typeof startSimulator>>, book: { bids: string[][], asks: string[][] }, symbols: string[], changes: number): Promise<{ fresh: Memory, full: Memory }> {
+  const ws = new WebSocket(`${await bullet(gatewayUrl)}&connectId=memory`)
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+  const at = new Map<string, number>()
+  ws.on('message', data => {
+    const m = JSON.parse(data.toString()) as { type: string, topic: string, subject: string, data: any }
+    if (m.type !== 'message') return
+    const symbol = m.topic.slice(m.topic.indexOf(':') + 1)
+    if (m.subject === 'snapshot') at.set(symbol, m.data.sequence)
+    else if (m.subject === 'changes') at.set(symbol, m.data.sequenceEnd)
+  })
+  for (const symbol of symbols) ws.send(JSON.stringify({ id: symbol, type: 'subscribe', topic: `/gateway/book:${symbol}`, response: true }))
+  const reached = async (sequence: number, what: string): Promise<void> => {
+    for (let waited = 0; symbols.some(s => at.get(s) !== sequence); waited += 50) {
+      if (waited > 60_000) throw new Error(`memory: the books never reached ${what}`)
+      await sleep(50)
+    }
+  }
+  await reached(0, 'their snapshots')
+  const fresh = await gatewayMemory(gatewayUrl)
+  // Size changes at existing levels, bids and asks alternately, in bursts the gateway keeps up with.
+  for (let sequence = 1; sequence <= changes; sequence++) {
+    const side = (sequence & 1) === 0 ? book.bids : book.asks
+    const [price] = side[sequence % side.length]!
+    const row = [price, (0.001 * (1 + sequence % 53)).toFixed(8), String(sequence)]
+    for (const symbol of symbols) {
+      sim.ws.publishRaw('spot', `/market/level2:${symbol}`, JSON.stringify({
+        type: 'message',
+        topic: `/market/level2:${symbol}`,
+        subject: 'trade.l2update',
+        data: { changes: { bids: side === book.bids ? [row] : [], asks: side === book.asks ? [row] : [] }, sequenceEnd: sequence, sequenceStart: sequence, symbol, time: Date.now() }
+      }))
+    }
+    if (sequence % 20 === 0) await sleep(5)
+  }
+  await reached(changes, `sequence ${changes}`)
+  const full = await gatewayMemory(gatewayUrl)
+  ws.close()
+  await sleep(500)
+  return { fresh, full }
+}
+
+/**
+ * Gateway memory per held book: MEMORY_BOOKS books of MEMORY_LEVELS levels a
+ * side, fresh and after MEMORY_CHANGES changes each (a full replay window),
+ * less the same with none held. A few other books come and go first, so
+ * what the first book of all costs once (compiled code) is not counted.
+ * `snapshot` installs the deep book as the snapshot answer.
+ */
+async function memoryPerBook (gatewayUrl: string, sim: Awaited<ReturnType<typeof startSimulator>>, snapshot: (book: object) => void): Promise<string[]> {
+  const book = deepBook(MEMORY_LEVELS)
+  snapshot(book)
+  await holdBooks(gatewayUrl, sim, book, Array.from({ length: 5 }, (_, i) => `WARM${i}-USDT`), 100)
+  const none = await gatewayMemory(gatewayUrl)
+  const { fresh, full } = await holdBooks(gatewayUrl, sim, book, Array.from({ length: MEMORY_BOOKS }, (_, i) => `MEM${i}-USDT`), MEMORY_CHANGES)
+  const released = await gatewayMemory(gatewayUrl)
+  const kb = (m: Memory, key: keyof Memory): string => ((m[key] - none[key]) / 1024 / MEMORY_BOOKS).toFixed(1)
+  const total = (m: Memory): string => ((m.heapUsed + m.external - none.heapUsed - none.external) / 1024 / MEMORY_BOOKS).toFixed(1)
+  const row = (label: string, m: Memory): string => `| ${label} | ${kb(m, 'heapUsed')} | ${kb(m, 'external')} | **${total(m)}** |`
+  return [
+    `Memory per book: ${MEMORY_BOOKS} books of ${MEMORY_LEVELS} levels a side held by one consumer; the gateway's heapUsed and external (Buffers) after full collections, less the same with no book held ` +
+      `(heap ${(none.heapUsed / 1024).toFixed(0)} KB, after 5 other books came and went), divided by ${MEMORY_BOOKS}. The replay window is the gateway's default (KGW_BOOKS_REPLAY_FRAMES=1000). ` +
+      '(RSS is not used: after a collection the allocator keeps or returns pages as it likes.)',
+    '',
+    '| books held | heap KB per book | external KB per book | total KB per book |',
+    '|---|---|---|---|',
+    row('fresh (snapshot only)', fresh),
+    row(`after ${MEMORY_CHANGES} changes each (window full)`, full),
+    row('released (all unsubscribed)', released)
+  ]
+}
+
 export async function booksBench (): Promise<string> {
   pinSelf(1)
   const sim = await startSimulator({ ws: { anySymbol: true, maxConnections: 100_000, maxNewConnectionsPerMinute: 1_000_000, maxTopicsPerConnection: 100_000 } })
   const start = initial()
-  sim.addFault({ market: 'spot', method: 'GET', path: '/api/v3/market/orderbook/level2', action: { kind: 'raw', status: 200, body: JSON.stringify({ code: '200000', data: { time: Date.now(), sequence: '0', ...start } }) } })
+  const snapshotFault = (book: object): () => void => sim.addFault({ market: 'spot', method: 'GET', path: '/api/v3/market/orderbook/level2', action: { kind: 'raw', status: 200, body: JSON.stringify({ code: '200000', data: { time: Date.now(), sequence: '0', ...book } }) } })
+  let removeSnapshot = snapshotFault(start)
   const gateway = await startRole('gateway', [sim.spotUrl, sim.futuresUrl, 'KGW_BOOKS_MAX=100000', 'KGW_WS_MAX_TOPICS_PER_CLIENT=100000', 'KGW_UPSTREAM_WS_MAX_TOPICS=1000', 'KGW_BOOKS_LINGER_MS=0'], 0)
   const pid = gateway.child.pid!
   const idleRss = (await procStat(pid)).rssKb
@@ -187,6 +287,7 @@ export async function booksBench (): Promise<string> {
     process.stderr.write(`  ${mode}: ${SYMBOLS} symbols × ${RATE} deltas/s, ${CONSUMERS} consumers × ${PER_CONSUMER} books ...\n`)
     rows.push(await runMode(mode, gateway.info.url!, sim, pid))
   }
+  const memory = MEMORY_BOOKS > 0 ? await memoryPerBook(gateway.info.url!, sim, book => { removeSnapshot(); removeSnapshot = snapshotFault(book) }) : []
   stopAll()
   await sim.close()
   return [
@@ -196,7 +297,8 @@ export async function booksBench (): Promise<string> {
     '',
     '| mode | upstream deltas | consumer messages | gateway CPU µs per delta | consumer µs per message | consumers µs per delta (sum) | p50 ms | p99 ms | gateway RSS KB | consumer errors |',
     '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows
+    ...rows,
+    ...(memory.length > 0 ? ['', ...memory] : [])
   ].join('\n')
 }
 

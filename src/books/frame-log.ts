@@ -7,7 +7,7 @@
 // twice: a frame handed to a socket stays valid after it leaves the window.
 
 /** Bytes per slab; a frame larger than this gets a slab of its own. */
-const SLAB_BYTES = 64 * 1024
+const SLAB_BYTES = 16 * 1024
 /** Entries allocated at first; the arrays double up to the window's capacity. */
 const FIRST_ENTRIES = 64
 

@@ -39,8 +39,8 @@ t.test('bytes held follow the window, not the frames appended', async t => {
   for (let n = 1; n <= 1000; n++) log.append(n, n, text(n))
   const after1k = log.retainedBytes
   for (let n = 1001; n <= 100_000; n++) log.append(n, n, text(n))
-  t.ok(log.retainedBytes <= after1k + 64 * 1024, `${log.retainedBytes} bytes after 100k frames, ${after1k} after 1k`)
-  t.ok(log.retainedBytes < 3 * 64 * 1024)
+  t.ok(log.retainedBytes <= after1k + 16 * 1024, `${log.retainedBytes} bytes after 100k frames, ${after1k} after 1k`)
+  t.ok(log.retainedBytes < 3 * 16 * 1024)
   const big = 'y'.repeat(200 * 1024)
   log.append(0, 0, big)
   t.equal(log.frame(9).toString(), big, 'a frame larger than a slab')
@@ -51,5 +51,5 @@ t.test('a window of one', async t => {
   for (let n = 1; n <= 2000; n++) log.append(n, n, text(n))
   t.equal(log.length, 1)
   t.equal(log.frame(0).toString(), text(2000))
-  t.ok(log.retainedBytes < 2 * 64 * 1024)
+  t.ok(log.retainedBytes < 2 * 16 * 1024)
 })
