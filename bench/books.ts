@@ -11,7 +11,8 @@
 // Then memory per book: the gateway's heap after full collections with M
 // books of L levels a side held by one consumer, fresh and after each took
 // enough changes to fill its replay window, against none held.
-//   BOOKS_SYMBOLS=50 BOOKS_RATE=100 BOOKS_CONSUMERS=200 BOOKS_PER_CONSUMER=5 BENCH_SECONDS=10 BOOKS_MODES=books,raw
+// BOOKS_ROUNDS runs the modes that many times, the order alternating, each pair read as a round.
+//   BOOKS_SYMBOLS=50 BOOKS_RATE=100 BOOKS_CONSUMERS=200 BOOKS_PER_CONSUMER=5 BENCH_SECONDS=10 BOOKS_MODES=books,raw BOOKS_ROUNDS=1
 //   BOOKS_MEMORY_BOOKS=50 BOOKS_MEMORY_LEVELS=500 BOOKS_MEMORY_CHANGES=1000 (0 books: no memory phase)
 import WebSocket from 'ws'
 import { startSimulator } from '../src/simulator/index.js'
@@ -23,6 +24,7 @@ const RATE = Number(process.env.BOOKS_RATE ?? 100)
 const CONSUMERS = Number(process.env.BOOKS_CONSUMERS ?? 200)
 const PER_CONSUMER = Math.min(SYMBOLS, Number(process.env.BOOKS_PER_CONSUMER ?? 5))
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10) / 2
+const ROUNDS = Number(process.env.BOOKS_ROUNDS ?? 1)
 const TICK_MS = 10
 const LEVELS = 50
 const MEMORY_BOOKS = Number(process.env.BOOKS_MEMORY_BOOKS ?? 50)
@@ -108,7 +110,9 @@ async function bullet (url: string): Promise<string> {
   return `${data.instanceServers[0]!.endpoint}?token=${data.token}`
 }
 
-async function runMode (mode: 'books' | 'raw', gatewayUrl: string, sim: Awaited<ReturnType<typeof startSimulator>>, gatewayPid: number): Promise<string> {
+interface ModeResult { mode: 'books' | 'raw', row: string, gatewayUs: number, consumersUs: number, p99: number }
+
+async function runMode (mode: 'books' | 'raw', gatewayUrl: string, sim: Awaited<ReturnType<typeof startSimulator>>, gatewayPid: number): Promise<ModeResult> {
   const models = new Map<string, Model>()
   for (let i = 0; i < SYMBOLS; i++) {
     const start = initial()
@@ -175,9 +179,37 @@ async function runMode (mode: 'books' | 'raw', gatewayUrl: string, sim: Awaited<
   const messages = consumers.reduce((n, c) => n + c.messages, 0)
   const handlerMs = consumers.reduce((n, c) => n + c.handlerMs, 0)
   const errors = consumers.reduce((n, c) => n + c.errors, 0)
-  const gatewayUs = (after.cpuTicks - before.cpuTicks) * 10_000
-  return `| ${mode} | ${published} | ${messages} | ${(gatewayUs / Math.max(1, published)).toFixed(1)} | ${(handlerMs * 1000 / Math.max(1, messages)).toFixed(1)} | ` +
-    `${(handlerMs * 1000 / Math.max(1, published)).toFixed(1)} | ${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.99).toFixed(1)} | ${rssBefore} | ${errors} |`
+  const gatewayUs = (after.cpuTicks - before.cpuTicks) * 10_000 / Math.max(1, published)
+  const consumersUs = handlerMs * 1000 / Math.max(1, published)
+  const p99 = percentile(latencies, 0.99)
+  const row = `| ${mode} | ${published} | ${messages} | ${gatewayUs.toFixed(1)} | ${(handlerMs * 1000 / Math.max(1, messages)).toFixed(1)} | ` +
+    `${consumersUs.toFixed(1)} | ${percentile(latencies, 0.5).toFixed(1)} | ${p99.toFixed(1)} | ${rssBefore} | ${errors} |`
+  return { mode, row, gatewayUs, consumersUs, p99 }
+}
+
+const median = (values: number[]): number => percentile(values, 0.5)
+
+/**
+ * Per round, the gateway's extra CPU for keeping the books (books − raw)
+ * against what the raw-feed consumers spent; the median of the rounds. On a
+ * shared machine one mode can meet a busier minute than the other, so rounds
+ * alternate the order and are read as pairs.
+ */
+function verdict (results: ModeResult[]): string[] {
+  const rounds: Array<{ extra: number, consumers: number }> = []
+  for (let i = 0; i + 1 < results.length; i += 2) {
+    const books = results.slice(i, i + 2).find(r => r.mode === 'books')
+    const raw = results.slice(i, i + 2).find(r => r.mode === 'raw')
+    if (books && raw) rounds.push({ extra: books.gatewayUs - raw.gatewayUs, consumers: raw.consumersUs })
+  }
+  if (rounds.length === 0) return []
+  const list = rounds.map(r => `${r.extra.toFixed(1)} vs ${r.consumers.toFixed(1)}`).join('; ')
+  const ratio = median(rounds.map(r => r.extra / r.consumers))
+  return [
+    '',
+    `Gateway extra CPU for the books (books − raw, µs per delta) vs the raw-feed consumers' own handler time (sum, µs per delta), per round: ${list}. ` +
+      `Median extra ÷ consumers: **${ratio.toFixed(2)}** (target < 1). p99 in books mode, median of rounds: ${median(results.filter(r => r.mode === 'books').map(r => r.p99)).toFixed(1)} ms.`
+  ]
 }
 
 interface Memory { heapUsed: number, external: number }
@@ -280,12 +312,14 @@ export async function booksBench (): Promise<string> {
   const gateway = await startRole('gateway', [sim.spotUrl, sim.futuresUrl, 'KGW_BOOKS_MAX=100000', 'KGW_WS_MAX_TOPICS_PER_CLIENT=100000', 'KGW_UPSTREAM_WS_MAX_TOPICS=1000', 'KGW_BOOKS_LINGER_MS=0'], 0)
   const pid = gateway.child.pid!
   const idleRss = (await procStat(pid)).rssKb
-  const rows: string[] = []
+  const results: ModeResult[] = []
   // BOOKS_MODES=books runs one mode (for a CPU profile of the books path alone).
   const modes = (process.env.BOOKS_MODES ?? 'books,raw').split(',').filter((m): m is 'books' | 'raw' => m === 'books' || m === 'raw')
-  for (const mode of modes) {
-    process.stderr.write(`  ${mode}: ${SYMBOLS} symbols × ${RATE} deltas/s, ${CONSUMERS} consumers × ${PER_CONSUMER} books ...\n`)
-    rows.push(await runMode(mode, gateway.info.url!, sim, pid))
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
+      process.stderr.write(`  round ${round + 1}, ${mode}: ${SYMBOLS} symbols × ${RATE} deltas/s, ${CONSUMERS} consumers × ${PER_CONSUMER} books ...\n`)
+      results.push(await runMode(mode, gateway.info.url!, sim, pid))
+    }
   }
   const memory = MEMORY_BOOKS > 0 ? await memoryPerBook(gateway.info.url!, sim, book => { removeSnapshot(); removeSnapshot = snapshotFault(book) }) : []
   stopAll()
@@ -297,7 +331,8 @@ export async function booksBench (): Promise<string> {
     '',
     '| mode | upstream deltas | consumer messages | gateway CPU µs per delta | consumer µs per message | consumers µs per delta (sum) | p50 ms | p99 ms | gateway RSS KB | consumer errors |',
     '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows,
+    ...results.map(r => r.row),
+    ...verdict(results),
     ...(memory.length > 0 ? ['', ...memory] : [])
   ].join('\n')
 }

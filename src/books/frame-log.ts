@@ -42,10 +42,10 @@ export class FrameLog {
   append (start: number, end: number, text: string): Buffer {
     if (this.count === this.capacity) this.dropOldest()
     if (this.count === this.starts.length) this.grow()
-    const size = Buffer.byteLength(text)
-    const slab = this.slabFor(size)
+    // Room for the worst case (3 bytes per UTF-16 unit) rather than measuring the text first.
+    const slab = this.slabFor(3 * text.length)
     const offset = slab.used
-    slab.bytes.write(text, offset)
+    const size = slab.bytes.write(text, offset)
     slab.used += size
     slab.live++
     const i = (this.head + this.count) % this.starts.length

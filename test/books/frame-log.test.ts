@@ -46,6 +46,13 @@ t.test('bytes held follow the window, not the frames appended', async t => {
   t.equal(log.frame(9).toString(), big, 'a frame larger than a slab')
 })
 
+t.test('multi-byte text is stored whole, however full the slab', async t => {
+  const log = new FrameLog(1000)
+  const wide = (n: number): string => `{"n":${n},"s":"€😀é${'€'.repeat(n % 50)}"}`
+  for (let n = 0; n < 500; n++) log.append(n, n, wide(n))
+  for (let k = 0; k < 500; k++) t.equal(log.frame(k).toString(), wide(k))
+})
+
 t.test('a window of one', async t => {
   const log = new FrameLog(1)
   for (let n = 1; n <= 2000; n++) log.append(n, n, text(n))
