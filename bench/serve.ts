@@ -56,6 +56,13 @@ async function main (): Promise<void> {
     const app = await buildApp(config)
     // Bench only: how many KuCoin calls the GraphQL queries cost.
     app.get('/__bench/graphql-upstream', async () => app.kucoin.shared.stats)
+    // Bench only: memory after full collections (bench/books' memory per book).
+    app.get('/__bench/memory', async () => {
+      const gc = (globalThis as { gc?: () => void }).gc
+      if (gc === undefined) throw new Error('the gateway runs without --expose-gc')
+      for (let i = 0; i < 3; i++) gc()
+      return process.memoryUsage()
+    })
     await app.listen({ host: '127.0.0.1', port: 0 })
     console.log(JSON.stringify({ url: address(app.server) }))
   } else if (role === 'http-proxy') {

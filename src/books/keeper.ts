@@ -9,7 +9,8 @@ import { GatewayError } from '../errors.js'
 import type { Market } from '../kucoin/catalog.js'
 import { topicRefusalKind } from '../kucoin/errors.js'
 import { Level2FormatError, depthTopic, level2Topic, parseDelta, parseDepth, parseSnapshot, type SnapshotSource } from '../kucoin/level2.js'
-import { BookMessage, bookTopic, type BookEvent, type BookView, type ResyncReason } from './messages.js'
+import { FrameLog } from './frame-log.js'
+import { BookMessage, bookTopic, changesPrefix, changesText, type BookEvent, type BookView, type ResyncReason } from './messages.js'
 import { BookSync, type SyncEvent } from './sync.js'
 
 /** The hub as a keeper uses it: the same client calls as a /spot/ws socket. */
@@ -82,8 +83,6 @@ interface ConsumerState {
   since: number | undefined
 }
 
-interface Replayed { start: number, end: number, message: BookMessage }
-
 const NOTICE = Buffer.from('{"type":"notice"')
 const RECONNECT = /"subject":"upstream\.reconnect/
 const FRESHNESS = /^\{"type":"notice","subject":"(stale|fresh)"/
@@ -95,7 +94,9 @@ export class BookKeeper implements KeeperHubClient {
   readonly counters = { snapshots: 0, snapshotFailures: 0, malformed: 0, crossChecks: 0 }
   private readonly consumers = new Map<BookConsumer, ConsumerState>()
   private readonly waiters = new Set<{ resolve: () => void, reject: (error: Error) => void }>()
-  private replay: Replayed[] = []
+  /** The replay window for resuming consumers (none with a window of 0). */
+  private readonly replay: FrameLog | undefined
+  private readonly changesPrefix: string
   private snapshotMessage: BookMessage | undefined
   private fetching = false
   private timer: NodeJS.Timeout | undefined
@@ -108,6 +109,8 @@ export class BookKeeper implements KeeperHubClient {
   constructor (readonly market: Market, readonly symbol: string, private readonly deps: KeeperDeps) {
     this.sync = new BookSync(deps.limits.maxBufferedDeltas)
     this.topic = bookTopic(symbol)
+    this.changesPrefix = changesPrefix(this.topic)
+    this.replay = deps.limits.replayFrames > 0 ? new FrameLog(deps.limits.replayFrames) : undefined
   }
 
   /** The upstream topics this book reads. */
@@ -143,7 +146,7 @@ export class BookKeeper implements KeeperHubClient {
 
   send (frame: Buffer): void {
     if (this.closed) return
-    if (frame.subarray(0, NOTICE.length).equals(NOTICE)) {
+    if (startsWith(frame, NOTICE)) {
       const head = frame.toString('latin1', 0, 200)
       if (RECONNECT.test(head)) this.handle(this.sync.reset('reconnect'))
       else if (FRESHNESS.test(head)) this.onFreshness(frame)
@@ -256,7 +259,7 @@ export class BookKeeper implements KeeperHubClient {
     for (const waiter of this.waiters) waiter.reject(new GatewayError('book-not-ready', { market: this.market, detail: `the ${this.symbol} book was released` }))
     this.waiters.clear()
     this.consumers.clear()
-    this.replay = []
+    this.replay?.clear()
   }
 
   // ---- the rules' outcome ----
@@ -278,11 +281,10 @@ export class BookKeeper implements KeeperHubClient {
     this.appliedAt = this.deps.now()
     this.snapshotMessage = undefined
     if (event.time > 0) this.deps.observer.latency(this.market, Math.max(0, this.deps.kucoinNow() - event.time) / 1000)
-    const message = this.message({ subject: 'changes', data: { sequenceStart: event.start, sequenceEnd: event.end, bids: event.bids, asks: event.asks } })
-    if (this.deps.limits.replayFrames > 0) {
-      this.replay.push({ start: event.start, end: event.end, message })
-      if (this.replay.length > this.deps.limits.replayFrames) this.replay.shift()
-    }
+    const data = { sequenceStart: event.start, sequenceEnd: event.end, bids: event.bids, asks: event.asks }
+    // With a replay window the frame is encoded now, into the window, and the live consumers get those bytes.
+    const frame = this.replay?.append(event.start, event.end, changesText(this.changesPrefix, data))
+    const message = new BookMessage(this.topic, { subject: 'changes', data }, frame)
     const soft = this.deps.limits.softLimitBytes
     for (const state of this.consumers.values()) {
       if (state.state === 'waiting') continue
@@ -300,7 +302,7 @@ export class BookKeeper implements KeeperHubClient {
     this.attempts = 0
     this.appliedAt = this.deps.now()
     this.snapshotMessage = undefined
-    this.replay = []
+    this.replay?.clear()
     for (const waiter of this.waiters) waiter.resolve()
     this.waiters.clear()
     for (const state of this.consumers.values()) {
@@ -327,15 +329,17 @@ export class BookKeeper implements KeeperHubClient {
       return
     }
     const sequence = this.sync.sequence
-    const from = since === sequence ? this.replay.length : this.replay.findIndex(r => r.start === since + 1)
+    const replay = this.replay
+    const length = replay?.length ?? 0
+    const from = since === sequence ? length : replay?.indexOfStart(since + 1) ?? -1
     const recovered = since <= sequence && from >= 0
-    const frames = recovered ? this.replay.length - from : 0
+    const frames = recovered ? length - from : 0
     state.consumer.deliver(this.message({ subject: 'recovery', data: { recovered, since, sequence, frames } }))
     if (!recovered) {
       state.consumer.deliver(this.snapshot(), false)
       return
     }
-    for (let i = from; i < this.replay.length; i++) state.consumer.deliver(this.replay[i]!.message, true)
+    for (let k = from; k < length; k++) state.consumer.deliver(new BookMessage(this.topic, undefined, replay!.frame(k)), true)
   }
 
   private catchUp (state: ConsumerState): void {
@@ -401,6 +405,13 @@ export class BookKeeper implements KeeperHubClient {
     this.release()
     this.deps.failed(this)
   }
+}
+
+/** Whether `bytes` begins with `prefix` (no view allocated per delta to ask). */
+function startsWith (bytes: Buffer, prefix: Buffer): boolean {
+  if (bytes.length < prefix.length) return false
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false
+  return true
 }
 
 /** KuCoin said no to this symbol or this call: retrying cannot help. */

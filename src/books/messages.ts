@@ -37,11 +37,38 @@ export const bookTopic = (symbol: string): string => `${BOOK_TOPIC_PREFIX}:${sym
 const RECOVERED = Buffer.from('{"recovered":true,')
 const NOT_RECOVERED = Buffer.from('{"recovered":false,')
 
-/** One message for every consumer of a book: its value, and its frame built on first use. */
+/** The text every changes frame of `topic` starts with, up to its first number. */
+export function changesPrefix (topic: string): string {
+  return `{"type":"message","topic":${JSON.stringify(topic)},"subject":"changes","data":{"sequenceStart":`
+}
+
+/**
+ * A changes frame's text, the same as JSON.stringify of the message would be,
+ * from the book's prefix: only the rows are stringified, once per delta.
+ */
+export function changesText (prefix: string, changes: BookChanges): string {
+  return `${prefix}${changes.sequenceStart},"sequenceEnd":${changes.sequenceEnd},"bids":${JSON.stringify(changes.bids)},"asks":${JSON.stringify(changes.asks)}}}`
+}
+
+/**
+ * One message for every consumer of a book: its value, and its frame built
+ * on first use (or given, when the keeper encoded it for its replay window).
+ * A message read back from the window has only its frame; its value is
+ * decoded if a consumer asks for it (GraphQL).
+ */
 export class BookMessage {
   private frame: Buffer | undefined
+  private value: BookEvent | undefined
 
-  constructor (readonly topic: string, readonly event: BookEvent) {}
+  constructor (readonly topic: string, event: BookEvent | undefined, frame?: Buffer) {
+    this.value = event
+    this.frame = frame
+  }
+
+  get event (): BookEvent {
+    this.value ??= decode(this.frame!)
+    return this.value
+  }
 
   /** The KuCoin-style frame; `recovered` marks a replayed (true) or resume-answering snapshot (false) frame. */
   bytes (recovered?: boolean): Buffer {
@@ -50,4 +77,9 @@ export class BookMessage {
     // Spliced in front, so a replayed frame is the original bytes plus the mark.
     return Buffer.concat([recovered ? RECOVERED : NOT_RECOVERED, this.frame.subarray(1)])
   }
+}
+
+function decode (frame: Buffer): BookEvent {
+  const { subject, data } = JSON.parse(frame.toString('utf8')) as BookEvent
+  return { subject, data } as BookEvent
 }

@@ -15,14 +15,6 @@ import type { BookConsumer, BookKeeper } from './keeper.js'
 import { BOOK_TOPIC_PREFIX } from './messages.js'
 import type { BookMessage } from './messages.js'
 
-interface Held {
-  keeper: BookKeeper | undefined
-  consumer: BookConsumer
-  /** The book was consistent once: acked. Until then, every subscribe of the topic waits here. */
-  acked: boolean
-  replies: VirtualReply[]
-}
-
 /** KuCoin's WebSocket code for a book that cannot be had. */
 function wsCode (error: GatewayError): number {
   // KuCoin's own refusal of the level2 topic carries its WebSocket code.
@@ -32,8 +24,58 @@ function wsCode (error: GatewayError): number {
   return error.status
 }
 
+/**
+ * One socket's subscription of one book, the book's consumer. A class, so the
+ * keeper's per-delta loop over its consumers calls one shape of object, and
+ * a delta costs each subscription a buffered-amount check and one write.
+ */
+class BookSubscription implements BookConsumer {
+  keeper: BookKeeper | undefined
+  /** The book was consistent once: acked. Until then, every subscribe of the topic waits here. */
+  acked = false
+  readonly replies: VirtualReply[]
+  /** Still the client's subscription of the topic (not after an unsubscribe, even if the topic was subscribed again). */
+  current = true
+
+  constructor (private readonly client: HubClient, private readonly mine: Map<string, BookSubscription>, readonly topic: string, reply: VirtualReply) {
+    this.replies = [reply]
+  }
+
+  get bufferedAmount (): number {
+    return this.client.bufferedAmount
+  }
+
+  /** Acks on the first message. */
+  deliver (message: BookMessage, recovered?: boolean): void {
+    if (!this.acked && this.current) {
+      this.acked = true
+      for (const r of this.replies.splice(0)) r.ok()
+    }
+    this.client.send(message.bytes(recovered))
+  }
+
+  notice (frame: Buffer): void {
+    if (this.current && this.acked) this.client.send(frame)
+  }
+
+  /** A failure after the ack ends the topic in the session too. */
+  fail (error: GatewayError): void {
+    if (!this.current) return
+    this.current = false
+    this.mine.delete(this.topic)
+    const { client, topic } = this
+    if (!this.acked) {
+      for (const r of this.replies.splice(0)) r.refuse(wsCode(error), `topic ${topic} is not available: ${error.detail}`)
+      return
+    }
+    // The session forgets the topic (its count frees) and sends KuCoin's error frame with the subscribe's id.
+    if (client.refused) client.refused(topic, wsCode(error), error.detail)
+    else client.send(Buffer.from(JSON.stringify({ id: topic, type: 'error', code: wsCode(error), data: error.detail, topic })))
+  }
+}
+
 export class BookTopics implements VirtualTopics {
-  private readonly held = new Map<HubClient, Map<string, Held>>()
+  private readonly held = new Map<HubClient, Map<string, BookSubscription>>()
 
   constructor (private readonly books: Books) {}
 
@@ -51,68 +93,42 @@ export class BookTopics implements VirtualTopics {
       else existing.replies.push(reply)
       return
     }
-    const held: Held = { keeper: undefined, consumer: this.consumer(client, mine, topic), acked: false, replies: [reply] }
-    mine.set(topic, held)
+    const subscription = new BookSubscription(client, mine, topic, reply)
+    mine.set(topic, subscription)
     try {
-      held.keeper = this.books.subscribe(market, topic.slice(colon + 1), held.consumer, since)
+      subscription.keeper = this.books.subscribe(market, topic.slice(colon + 1), subscription, since)
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error
+      subscription.current = false
       mine.delete(topic)
       reply.refuse(wsCode(error), error.detail)
     }
   }
 
-  /** One subscription's consumer: acks on the first message; a failure after the ack ends the topic in the session too. */
-  private consumer (client: HubClient, mine: Map<string, Held>, topic: string): BookConsumer {
-    // Only while this subscription is the client's (not after an unsubscribe and a new subscribe).
-    const held = (): Held | undefined => { const h = mine.get(topic); return h?.consumer === self ? h : undefined }
-    const self: BookConsumer = {
-      get bufferedAmount () { return client.bufferedAmount },
-      deliver: (message: BookMessage, recovered?: boolean) => {
-        const h = held()
-        if (h && !h.acked) {
-          h.acked = true
-          for (const r of h.replies.splice(0)) r.ok()
-        }
-        client.send(message.bytes(recovered))
-      },
-      notice: (frame: Buffer) => { if (held()?.acked === true) client.send(frame) },
-      fail: (error: GatewayError) => {
-        const h = held()
-        if (!h) return
-        mine.delete(topic)
-        if (!h.acked) {
-          for (const r of h.replies.splice(0)) r.refuse(wsCode(error), `topic ${topic} is not available: ${error.detail}`)
-          return
-        }
-        // The session forgets the topic (its count frees) and sends KuCoin's error frame with the subscribe's id.
-        if (client.refused) client.refused(topic, wsCode(error), error.detail)
-        else client.send(Buffer.from(JSON.stringify({ id: topic, type: 'error', code: wsCode(error), data: error.detail, topic })))
-      }
-    }
-    return self
-  }
-
   unsubscribe (client: HubClient, _market: Market, topic: string): void {
     const mine = this.held.get(client)
-    const held = mine?.get(topic)
-    if (!mine || !held) return
+    const subscription = mine?.get(topic)
+    if (!mine || !subscription) return
     mine.delete(topic)
-    if (held.keeper) this.books.unsubscribe(held.keeper, held.consumer)
+    subscription.current = false
+    if (subscription.keeper) this.books.unsubscribe(subscription.keeper, subscription)
   }
 
   drained (client: HubClient): void {
-    for (const { keeper, consumer } of this.held.get(client)?.values() ?? []) keeper?.drained(consumer)
+    for (const subscription of this.held.get(client)?.values() ?? []) subscription.keeper?.drained(subscription)
   }
 
   remove (client: HubClient): void {
     const mine = this.held.get(client)
     if (!mine) return
     this.held.delete(client)
-    for (const { keeper, consumer } of mine.values()) if (keeper) this.books.unsubscribe(keeper, consumer)
+    for (const subscription of mine.values()) {
+      subscription.current = false
+      if (subscription.keeper) this.books.unsubscribe(subscription.keeper, subscription)
+    }
   }
 
-  private topicsOf (client: HubClient): Map<string, Held> {
+  private topicsOf (client: HubClient): Map<string, BookSubscription> {
     let mine = this.held.get(client)
     if (!mine) {
       mine = new Map()

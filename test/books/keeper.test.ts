@@ -98,6 +98,24 @@ t.test('resume: from the window, or a fresh snapshot when it does not reach back
   keeper.release()
 })
 
+t.test('a replayed change carries the live one\'s values, and its bytes plus the mark', async t => {
+  const { keeper, hub } = setup(async () => snapshotAt(10), 5)
+  await keeper.whenLive(5000)
+  const live = new Consumer()
+  const frames: Buffer[] = []
+  live.deliver = (message, recovered) => { live.got.push({ ...message.event, recovered }); frames.push(message.bytes(recovered)) }
+  keeper.add(live)
+  for (let s = 11; s <= 13; s++) hub.client!.send(spotDelta(s, s, [[String(90 + s), s === 12 ? '0' : '2']]))
+  const resumed = new Consumer()
+  const replayed: Buffer[] = []
+  resumed.deliver = (message, recovered) => { resumed.got.push({ ...message.event, recovered }); replayed.push(message.bytes(recovered)) }
+  keeper.add(resumed, 10)
+  t.same(resumed.got.slice(1), live.got.slice(1).map(m => ({ ...m, recovered: true })))
+  t.same(replayed.slice(1).map(f => JSON.parse(f.toString())), frames.slice(1).map(f => ({ ...JSON.parse(f.toString()), recovered: true })))
+  t.same(JSON.parse(frames[1]!.toString()), { type: 'message', topic: '/gateway/book:BTC-USDT', subject: 'changes', data: { sequenceStart: 11, sequenceEnd: 11, bids: [['101', '2']], asks: [] } })
+  keeper.release()
+})
+
 t.test('a refused symbol ends the book for its consumers and waiters', async t => {
   const { keeper } = setup(async () => { throw new GatewayError('unknown-symbol', { market: 'spot', code: '400100' }) })
   const c = new Consumer()
