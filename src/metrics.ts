@@ -77,12 +77,14 @@ export class Metrics {
   private readonly rateLimitLimits = new HotValues(this.rateLimitLimit)
   private readonly rateLimitRemainings = new HotValues(this.rateLimitRemaining)
 
-  readonly graphqlOperations = new Counter({
+  private readonly graphqlOperations = new Counter({
     name: 'kgw_graphql_operations_total',
     help: 'GraphQL operations, by type (query, mutation, subscription) and outcome (ok, partial, error)',
     labelNames: ['type', 'outcome'] as const,
     registers: [this.registry]
   })
+
+  private readonly graphqlOperationCounts = new HotCounts(this.graphqlOperations)
 
   readonly graphqlErrors = new Counter({
     name: 'kgw_graphql_errors_total',
@@ -151,6 +153,11 @@ export class Metrics {
     const key = `${route} ${method}`
     this.httpCounts.inc(`${key} ${status}`, () => ({ route, method, status: String(status) }))
     this.httpDuration.observe(key, () => ({ route, method }), seconds)
+  }
+
+  /** One GraphQL operation by type (query, mutation, subscription, unknown) and outcome (ok, partial, error): every query counts one. */
+  graphqlOperation (type: string, outcome: string): void {
+    this.graphqlOperationCounts.inc(`${type} ${outcome}`, () => ({ type, outcome }))
   }
 
   /** What src/orders/ reports: every placement answer and every settlement. */

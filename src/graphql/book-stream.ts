@@ -10,6 +10,7 @@ import type { BookMessage, BookView } from '../books/messages.js'
 import type { GatewayError } from '../errors.js'
 import type { Market } from '../kucoin/catalog.js'
 import type { BookUpdate, VerifiedBook } from './schema-types.generated.js'
+import { StreamQueue } from './stream-queue.js'
 
 const levels = (rows: Array<[string, string]>): Array<{ price: string, size: string }> => rows.map(([price, size]) => ({ price, size }))
 
@@ -43,79 +44,37 @@ function weight (message: BookMessage): number {
   return 96
 }
 
-export class BookStream implements BookConsumer, AsyncIterableIterator<BookUpdate> {
-  private readonly queue: Array<{ message: BookMessage, recovered: boolean | undefined }> = []
-  private queued = 0
-  private wake: (() => void) | undefined
-  private failure: Error | undefined
-  private ended = false
+interface Queued { message: BookMessage, recovered: boolean | undefined }
+
+export class BookStream extends StreamQueue<Queued, BookUpdate> implements BookConsumer {
   private readonly keeper: BookKeeper
 
   constructor (private readonly books: Books, market: Market, symbol: string, since: number | undefined) {
+    super()
     this.keeper = books.subscribe(market, symbol, this, since)
   }
 
-  get bufferedAmount (): number {
-    return this.queued
-  }
-
   deliver (message: BookMessage, recovered?: boolean): void {
-    if (this.ended) return
-    this.queue.push({ message, recovered })
-    this.queued += weight(message)
-    this.wakeUp()
+    this.push({ message, recovered })
   }
 
   fail (error: GatewayError): void {
-    if (this.ended) return
-    this.failure = error
-    this.finish()
+    this.end(error)
   }
 
-  async next (): Promise<IteratorResult<BookUpdate>> {
-    for (;;) {
-      const item = this.queue.shift()
-      if (item !== undefined) {
-        this.queued -= weight(item.message)
-        if (this.queue.length === 0) this.keeper.drained(this)
-        return { value: bookUpdate(item.message, item.recovered), done: false }
-      }
-      if (this.failure) {
-        const failure = this.failure
-        this.failure = undefined
-        throw failure
-      }
-      if (this.ended) return { value: undefined, done: true }
-      await new Promise<void>(resolve => { this.wake = resolve })
-    }
+  protected weigh (item: Queued): number {
+    return weight(item.message)
   }
 
-  async return (): Promise<IteratorResult<BookUpdate>> {
-    this.finish()
-    return { value: undefined, done: true }
+  protected take (item: Queued): BookUpdate {
+    return bookUpdate(item.message, item.recovered)
   }
 
-  async throw (error: unknown): Promise<IteratorResult<BookUpdate>> {
-    await this.return()
-    throw error
+  protected drained (): void {
+    this.keeper.drained(this)
   }
 
-  [Symbol.asyncIterator] (): this {
-    return this
-  }
-
-  private finish (): void {
-    if (this.ended) return
-    this.ended = true
+  protected onEnd (): void {
     this.books.unsubscribe(this.keeper, this)
-    this.queue.length = 0
-    this.queued = 0
-    this.wakeUp()
-  }
-
-  private wakeUp (): void {
-    const wake = this.wake
-    this.wake = undefined
-    wake?.()
   }
 }

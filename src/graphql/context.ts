@@ -7,6 +7,7 @@ import type { FastifyReply } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Access as TokenAccess, Caller } from '../access.js'
 import { GatewayError } from '../errors.js'
+import type { CallContext } from '../http/caller-signal.js'
 import type { Market } from '../kucoin/catalog.js'
 
 export interface Access {
@@ -25,6 +26,12 @@ export interface AccessOptions {
 
 export interface GraphQLContext {
   access: Access
+  /**
+   * Who the operation's KuCoin calls are made for (fair share) and their abort signal (the client went away):
+   * made per HTTP request by the plugin's context function, passed by every resolver to upstream.ts.
+   * Subscriptions (graphql-ws) have none: they read the hub and make no KuCoin calls.
+   */
+  call?: CallContext
   /** Present on HTTP operations (mercurius sets it); loaders need it. */
   reply?: FastifyReply
 }

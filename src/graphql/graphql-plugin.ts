@@ -13,11 +13,10 @@ import type { Config } from '../config.js'
 import { requestRefusal, sendProblem } from '../error-handler.js'
 import { GatewayError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
-import { abortOnClose, fairShareKey } from '../http/caller-signal.js'
+import { RequestCall, fairShareKey } from '../http/caller-signal.js'
 import type { Catalog, Market } from '../kucoin/catalog.js'
 import type { KucoinClient } from '../kucoin/client.js'
 import type { Feed } from '../ws/feed.js'
-import { callContext } from './call-context.js'
 import { NOBODY, accessFor, type AccessOptions } from './context.js'
 import { formatErrors } from './errors.js'
 import { countRejected, observeGraphql } from './observe.js'
@@ -68,13 +67,6 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
     }
     done()
   })
-  // The KuCoin calls an operation makes count toward its caller's fair share, and stop when the caller goes
-  // (upstream.ts reads this). Set after the body is parsed, so the handler runs inside it.
-  app.addHook('preHandler', (request, reply, done) => {
-    if (request.routeOptions.url !== '/graphql' || isWebSocketUpgrade(request)) { done(); return }
-    const caller = fairShareKey(request, callers.get(request), tokens.enabled)
-    callContext.run({ caller, signal: abortOnClose(reply) }, done)
-  })
   const format = (execution: Parameters<typeof formatErrors>[0], context: Parameters<typeof formatErrors>[1]): ReturnType<typeof formatErrors> => {
     countRejected(metrics, context, execution.errors)
     return formatErrors(execution, context)
@@ -101,7 +93,12 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
     graphql: { parseOptions: { maxTokens: config.graphql.maxTokens + 100 } },
     // Compile a query to JS on its second use: the hot dashboard queries repeat.
     jit: 1,
-    context: request => ({ access: accessFor(callers.get(request) ?? NOBODY, access) }),
+    // The KuCoin calls an operation makes count toward its caller's fair share and stop when the caller goes:
+    // resolvers pass `call` to upstream.ts. Its abort signal is made only if a resolver asks KuCoin.
+    context: (request, reply) => {
+      const caller = callers.get(request)
+      return { access: accessFor(caller ?? NOBODY, access), call: new RequestCall(fairShareKey(request, caller, tokens.enabled), reply) }
+    },
     validationRules: [subscriptionsOverHttp],
     errorFormatter: format as never,
     // Refused before running: auth, transport and boundary problems answer as on REST; limits and GraphQL's own errors stay GraphQL-shaped.

@@ -10,6 +10,7 @@
 // conflated frame costs nothing.
 import type { Hub, HubClient } from '../ws/hub.js'
 import { slowConsumerError, topicRefusedError } from './errors.js'
+import { StreamQueue } from './stream-queue.js'
 
 export interface StreamStats {
   /** Open subscriptions (one per subscriber and id). */
@@ -36,13 +37,7 @@ export function newStreamStats (): StreamStats {
 
 const NOTICE = Buffer.from('{"type":"notice"')
 
-export class HubStream<T> implements HubClient, AsyncIterableIterator<T> {
-  private readonly queue: Buffer[] = []
-  private queued = 0
-  private wake: (() => void) | undefined
-  private ended = false
-  private failure: Error | undefined
-
+export class HubStream<T> extends StreamQueue<Buffer, T> implements HubClient {
   constructor (
     private readonly hub: Hub,
     topics: readonly string[],
@@ -54,20 +49,15 @@ export class HubStream<T> implements HubClient, AsyncIterableIterator<T> {
     /** For the error a refusal ends the stream with. */
     private readonly market = ''
   ) {
+    super()
     hub.subscribe(this, topics)
-  }
-
-  get bufferedAmount (): number {
-    return this.queued
   }
 
   send (frame: Buffer): void {
     // Gateway notices (upstream reconnects) are for KuCoin-protocol clients; GraphQL has no slot for them.
     if (this.ended || frame.subarray(0, NOTICE.length).equals(NOTICE)) return
-    this.queue.push(frame)
-    this.queued += frame.length
-    if (this.queued > this.stats.maxQueuedBytes) this.stats.maxQueuedBytes = this.queued
-    this.wakeUp()
+    this.push(frame)
+    if (this.bufferedAmount > this.stats.maxQueuedBytes) this.stats.maxQueuedBytes = this.bufferedAmount
   }
 
   /** The hub dropped this subscriber (slow consumer): what is queued is useless after a gap. */
@@ -89,49 +79,14 @@ export class HubStream<T> implements HubClient, AsyncIterableIterator<T> {
    * topic (KuCoin refused it, a budget is exhausted).
    */
   fail (error: Error): void {
-    if (this.ended) return
-    this.hub.remove(this)
-    this.failure = error
-    this.finish()
+    this.end(error)
   }
 
-  async next (): Promise<IteratorResult<T>> {
-    for (;;) {
-      const frame = this.queue.shift()
-      if (frame !== undefined) {
-        this.queued -= frame.length
-        if (this.queue.length === 0) this.hub.drained(this)
-        const value = this.tryDecode(frame)
-        if (value !== undefined) return { value, done: false }
-        continue
-      }
-      if (this.failure) {
-        const failure = this.failure
-        this.failure = undefined
-        throw failure
-      }
-      if (this.ended) return { value: undefined, done: true }
-      await new Promise<void>(resolve => { this.wake = resolve })
-    }
+  protected weigh (frame: Buffer): number {
+    return frame.length
   }
 
-  async return (): Promise<IteratorResult<T>> {
-    this.hub.remove(this)
-    this.failure = undefined
-    this.finish()
-    return { value: undefined, done: true }
-  }
-
-  async throw (error: unknown): Promise<IteratorResult<T>> {
-    await this.return()
-    throw error
-  }
-
-  [Symbol.asyncIterator] (): this {
-    return this
-  }
-
-  private tryDecode (frame: Buffer): T | undefined {
+  protected take (frame: Buffer): T | undefined {
     try {
       return this.decode(frame)
     } catch {
@@ -140,17 +95,11 @@ export class HubStream<T> implements HubClient, AsyncIterableIterator<T> {
     }
   }
 
-  private finish (): void {
-    if (this.ended) return
-    this.ended = true
-    this.queue.length = 0
-    this.queued = 0
-    this.wakeUp()
+  protected drained (): void {
+    this.hub.drained(this)
   }
 
-  private wakeUp (): void {
-    const wake = this.wake
-    this.wake = undefined
-    wake?.()
+  protected onEnd (): void {
+    this.hub.remove(this)
   }
 }

@@ -9,6 +9,7 @@ import { GatewayError, type ErrorKind } from '../errors.js'
 import { mediaType } from '../http/content-type.js'
 import type { GraphQLContext } from './context.js'
 import { measureDocument, scanSource, type GraphqlLimits, type OperationCost } from './cost.js'
+import { noteOperation } from './observe.js'
 
 /** The refusals that stay GraphQL-shaped: the request was understood and is too big. */
 export const LIMIT_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['graphql-tokens-exceeded', 'graphql-aliases-exceeded', 'graphql-depth-exceeded', 'graphql-calls-exceeded', 'graphql-batch-exceeded'])
@@ -61,10 +62,13 @@ export function installOperationChecks (app: FastifyInstance, limits: GraphqlLim
     if (hasMutation(document)) checkMutation(context)
     const cost = costs.get(document) ?? checkDocument(schema, document, limits)
     const reply = context.reply
-    if (reply === undefined) return
-    // The operations of one batch share the request's budget.
-    const total = (spent.get(reply) ?? 0) + cost.calls
-    spent.set(reply, total)
-    if (total > limits.maxUpstreamCalls) throw over('graphql-calls-exceeded', `the batch could make ${total} KuCoin calls; the limit is ${limits.maxUpstreamCalls} per request (KGW_GRAPHQL_MAX_UPSTREAM_CALLS)`)
+    if (reply !== undefined) {
+      // The operations of one batch share the request's budget.
+      const total = (spent.get(reply) ?? 0) + cost.calls
+      spent.set(reply, total)
+      if (total > limits.maxUpstreamCalls) throw over('graphql-calls-exceeded', `the batch could make ${total} KuCoin calls; the limit is ${limits.maxUpstreamCalls} per request (KGW_GRAPHQL_MAX_UPSTREAM_CALLS)`)
+    }
+    // Only now does the operation run: one refused above is counted by the error formatter instead (observe.ts).
+    noteOperation(context, document)
   })
 }

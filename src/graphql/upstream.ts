@@ -2,7 +2,9 @@
 // may pass, what is signed), then the shared KucoinClient. GETs are shared
 // there (src/kucoin/shared-gets.ts): identical calls in flight are made once,
 // with the REST proxy's too, and public ones may be reused from the
-// micro-cache. Writes are never shared.
+// micro-cache. Writes are never shared. Every call names its call context
+// (the request's fair-share key and abort signal, context.ts's `call`):
+// resolvers pass it along, nothing holds it for them.
 import { LRUCache } from 'lru-cache'
 import { GatewayError } from '../errors.js'
 import type { Catalog, Endpoint, Market } from '../kucoin/catalog.js'
@@ -10,7 +12,7 @@ import type { KucoinClient } from '../kucoin/client.js'
 import { placementTarget } from '../orders/placement-targets.js'
 import type { PlacedAnswer, Placements } from '../orders/placements.js'
 import { decide, type Decision, type PolicyOptions } from '../policy.js'
-import { callContext } from './call-context.js'
+import type { CallContext } from '../http/caller-signal.js'
 
 export type Params = Record<string, string | number | boolean | null | undefined>
 
@@ -39,24 +41,27 @@ export class Upstream {
 
   constructor (private readonly options: UpstreamOptions) {}
 
-  /** Private reads are shared in flight too: the same account asking the same thing gets one answer. */
-  get<T> (market: Market, path: string, params: Params = {}): Promise<T> {
+  /**
+   * Private reads are shared in flight too: the same account asking the same thing gets one answer.
+   * `call` is undefined only where no HTTP request is behind the call (the call is then the gateway's own).
+   */
+  get<T> (call: CallContext | undefined, market: Market, path: string, params: Params = {}): Promise<T> {
     const { signed, endpoint } = this.allow(market, 'GET', path)
-    return this.options.client.data<T>(market, 'GET', path, { ...callContext.getStore(), query: encodeQuery(params), signed, endpoint, sharePrivate: true })
+    return this.options.client.data<T>(market, 'GET', path, { caller: call?.caller, signal: call?.signal, query: encodeQuery(params), signed, endpoint, sharePrivate: true })
   }
 
-  write<T> (market: Market, method: 'POST' | 'DELETE', path: string, options: { params?: Params, body?: object } = {}): Promise<T> {
+  write<T> (call: CallContext | undefined, market: Market, method: 'POST' | 'DELETE', path: string, options: { params?: Params, body?: object } = {}): Promise<T> {
     const { signed, endpoint } = this.allow(market, method, path)
     const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body))
-    return this.options.client.data<T>(market, method, path, { ...callContext.getStore(), query: encodeQuery(options.params ?? {}), signed, endpoint, body })
+    return this.options.client.data<T>(market, method, path, { caller: call?.caller, signal: call?.signal, query: encodeQuery(options.params ?? {}), signed, endpoint, body })
   }
 
-  /** An order placement, idempotent by `key` for `caller` (src/orders/); the same path as a REST placement. */
-  async place (market: Market, path: string, body: object, key: string, caller: string): Promise<PlacedAnswer> {
+  /** An order placement, idempotent by `key` for `caller` (a token name, src/orders/); the same path as a REST placement. */
+  async place (call: CallContext | undefined, market: Market, path: string, body: object, key: string, caller: string): Promise<PlacedAnswer> {
     const { signed, endpoint } = this.allow(market, 'POST', path)
     const target = placementTarget(market, 'POST', path)
     if (target === undefined) throw new GatewayError('internal', { market, detail: `${path} is not a placement route` })
-    const context = callContext.getStore()
+    const context = { caller: call?.caller, signal: call?.signal }
     return await this.options.placements.place({
       caller,
       key,
@@ -71,8 +76,8 @@ export class Upstream {
         headers: { accept: 'application/json', 'content-type': 'application/json' },
         signed,
         endpoint,
-        caller: context?.caller,
-        signal: context?.signal
+        caller: context.caller,
+        signal: context.signal
       })
     })
   }

@@ -10,20 +10,20 @@ interface NumberedPage { currentPage?: number, totalPage?: number, items?: Json[
 
 export function futuresAccountResolvers (upstream: Upstream): FuturesAccountResolvers<GraphQLContext> {
   return {
-    overview: async (_, { currency }) => {
-      return futuresOverview(await upstream.get('futures', '/api/v1/account-overview', { currency }))
+    overview: async (_, { currency }, { call }) => {
+      return futuresOverview(await upstream.get(call, 'futures', '/api/v1/account-overview', { currency }))
     },
-    positions: async (_, { currency }) => {
-      return list(await upstream.get('futures', '/api/v1/positions', { currency }), 'futures').map(p => futuresPosition(p as Json))
+    positions: async (_, { currency }, { call }) => {
+      return list(await upstream.get(call, 'futures', '/api/v1/positions', { currency }), 'futures').map(p => futuresPosition(p as Json))
     },
-    position: async (_, { symbol }) => {
-      return futuresPosition(await upstream.get('futures', '/api/v1/position', { symbol }))
+    position: async (_, { symbol }, { call }) => {
+      return futuresPosition(await upstream.get(call, 'futures', '/api/v1/position', { symbol }))
     },
-    orders: async (_, args) => {
+    orders: async (_, args, { call }) => {
       // A cursor keeps the page size it was made with, so pages stay aligned.
       const cursor = decodeCursor(args.after, ['page', 'size'])
       const size = cursor?.size ?? pageSize(args.first, 50, 1000)
-      const data = await upstream.get<NumberedPage>('futures', '/api/v1/orders', {
+      const data = await upstream.get<NumberedPage>(call, 'futures', '/api/v1/orders', {
         status: args.status === 'ACTIVE' ? 'active' : 'done',
         symbol: args.symbol,
         side: args.side ? toKucoinSide(args.side) : undefined,
@@ -35,11 +35,11 @@ export function futuresAccountResolvers (upstream: Upstream): FuturesAccountReso
       const more = page < (data.totalPage ?? 0)
       return { items: list(data.items ?? [], 'futures').map(o => futuresOrder(o as Json)), pageInfo: pageInfo(more ? { page: page + 1, size } : undefined) }
     },
-    order: async (_, { orderId, clientOid }) => {
+    order: async (_, { orderId, clientOid }, { call }) => {
       const [by, id] = exactlyOne('futures', ['orderId', orderId], ['clientOid', clientOid])
       return futuresOrder(by === 'orderId'
-        ? await upstream.get('futures', `/api/v1/orders/${segment(id)}`)
-        : await upstream.get('futures', '/api/v1/orders/byClientOid', { clientOid: id }))
+        ? await upstream.get(call, 'futures', `/api/v1/orders/${segment(id)}`)
+        : await upstream.get(call, 'futures', '/api/v1/orders/byClientOid', { clientOid: id }))
     }
   }
 }

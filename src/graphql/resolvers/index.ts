@@ -48,7 +48,7 @@ function spotSymbolStats (upstream: Upstream): (symbol: SpotSymbol, args: unknow
   return async (symbol, _args, context) => {
     let all = perRequest.get(context)
     if (all === undefined) {
-      all = allSpotStats(upstream).then(stats => new Map(stats.map(s => [s.symbol, s])))
+      all = allSpotStats(upstream, context.call).then(stats => new Map(stats.map(s => [s.symbol, s])))
       perRequest.set(context, all)
     }
     return (await all).get(symbol.symbol) ?? null

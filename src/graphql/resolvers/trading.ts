@@ -10,6 +10,7 @@ import type { PlacedAnswer, Placements } from '../../orders/placements.js'
 import { exactlyOne, list, text, toKucoinSide, toKucoinType, type Json } from '../convert.js'
 import type { GraphQLContext } from '../context.js'
 import type { FuturesOrderInput, MutationResolvers, OrderCancellation, OrderPlacement, Placement, PlacementOutcome, SpotOrderInput } from '../schema-types.generated.js'
+import type { CallContext } from '../../http/caller-signal.js'
 import { segment, type Upstream } from '../upstream.js'
 
 /** Drops absent fields, so KuCoin applies its own defaults. */
@@ -57,9 +58,9 @@ function placed (answer: PlacedAnswer): OrderPlacement {
 }
 
 /** Places through src/orders/; an outcome still unknown is a result (UNKNOWN), every other failure an error. */
-async function place (upstream: Upstream, market: Market, path: string, body: Record<string, unknown>, key: string, caller: string): Promise<OrderPlacement> {
+async function place (upstream: Upstream, call: CallContext | undefined, market: Market, path: string, body: Record<string, unknown>, key: string, caller: string): Promise<OrderPlacement> {
   try {
-    return placed(await upstream.place(market, path, body, key, caller))
+    return placed(await upstream.place(call, market, path, body, key, caller))
   } catch (error) {
     if (!(error instanceof GatewayError) || error.kind !== 'order-outcome-unknown') throw error
     const clientOid = typeof body.clientOid === 'string' ? body.clientOid : deriveClientOid(caller, key)
@@ -76,26 +77,26 @@ function cancellation (data: unknown): OrderCancellation {
 export function tradingResolvers (upstream: Upstream): MutationResolvers<GraphQLContext> {
   return {
     placeSpotOrder: async (_, { input, idempotencyKey }, context) =>
-      await place(upstream, 'spot', '/api/v1/hf/orders', spotBody(input), idempotencyKey, context.access.caller.name),
-    cancelSpotOrder: async (_, { symbol, orderId, clientOid }) => {
+      await place(upstream, context.call, 'spot', '/api/v1/hf/orders', spotBody(input), idempotencyKey, context.access.caller.name),
+    cancelSpotOrder: async (_, { symbol, orderId, clientOid }, { call }) => {
       const [by, id] = exactlyOne('spot', ['orderId', orderId], ['clientOid', clientOid])
       const path = by === 'orderId' ? `/api/v1/hf/orders/${segment(id)}` : `/api/v1/hf/orders/client-order/${segment(id)}`
-      return cancellation(await upstream.write('spot', 'DELETE', path, { params: { symbol } }))
+      return cancellation(await upstream.write(call, 'spot', 'DELETE', path, { params: { symbol } }))
     },
-    cancelAllSpotOrders: async (_, { symbol }) => {
+    cancelAllSpotOrders: async (_, { symbol }, { call }) => {
       // KuCoin answers "success" without ids.
-      return cancellation(await upstream.write('spot', 'DELETE', '/api/v1/hf/orders', { params: { symbol } }))
+      return cancellation(await upstream.write(call, 'spot', 'DELETE', '/api/v1/hf/orders', { params: { symbol } }))
     },
     placeFuturesOrder: async (_, { input, idempotencyKey }, context) =>
-      await place(upstream, 'futures', '/api/v1/orders', futuresBody(input), idempotencyKey, context.access.caller.name),
-    cancelFuturesOrder: async (_, { orderId, clientOid, symbol }) => {
+      await place(upstream, context.call, 'futures', '/api/v1/orders', futuresBody(input), idempotencyKey, context.access.caller.name),
+    cancelFuturesOrder: async (_, { orderId, clientOid, symbol }, { call }) => {
       const [by, id] = exactlyOne('futures', ['orderId', orderId], ['clientOid', clientOid])
       return cancellation(by === 'orderId'
-        ? await upstream.write('futures', 'DELETE', `/api/v1/orders/${segment(id)}`)
-        : await upstream.write('futures', 'DELETE', `/api/v1/orders/client-order/${segment(id)}`, { params: { symbol } }))
+        ? await upstream.write(call, 'futures', 'DELETE', `/api/v1/orders/${segment(id)}`)
+        : await upstream.write(call, 'futures', 'DELETE', `/api/v1/orders/client-order/${segment(id)}`, { params: { symbol } }))
     },
-    cancelAllFuturesOrders: async (_, { symbol }) => {
-      return cancellation(await upstream.write('futures', 'DELETE', '/api/v3/orders', { params: { symbol } }))
+    cancelAllFuturesOrders: async (_, { symbol }, { call }) => {
+      return cancellation(await upstream.write(call, 'futures', 'DELETE', '/api/v3/orders', { params: { symbol } }))
     }
   }
 }
