@@ -102,7 +102,7 @@ async function redisCounts (redis: Redis): Promise<{ cpu: number, evalsha: numbe
   const field = (pattern: string): number => Number(new RegExp(pattern).exec(info)?.[1] ?? 0)
   return {
     cpu: field('used_cpu_user:([0-9.]+)') + field('used_cpu_sys:([0-9.]+)'),
-    evalsha: field('cmdstat_evalsha:calls=(\\d+)'),
+    evalsha: field('cmdstat_eval:calls=(\\d+)') + field('cmdstat_evalsha:calls=(\\d+)'),
     xread: field('cmdstat_xread:calls=(\\d+)')
   }
 }
@@ -305,7 +305,7 @@ function report (s: Summary): string {
     '',
     `Generator: this process ${pct(s.generatorSeconds / s.window)} of a core (simulator + publisher), client processes ${pct(s.clientSeconds / s.window)}; worst round ${pct(s.worstGenerator)}` +
       `${saturated ? ' — **saturated**: the latencies are the generator\'s, not the bus\'s' : ''}. redis-server ${pct(s.redisSeconds / s.window)} of a core, ` +
-      `${(s.evalsha / Math.max(1, s.sent)).toFixed(2)} EVALSHA and ${(s.xread / Math.max(1, s.sent)).toFixed(2)} XREAD per frame (both replicas' reads).`,
+      `${(s.evalsha / Math.max(1, s.sent)).toFixed(2)} script calls (EVAL) and ${(s.xread / Math.max(1, s.sent)).toFixed(2)} XREAD per frame (both replicas' reads).`,
     `Bus trouble counters over the run: owner ${s.trouble.owner}; follower ${s.trouble.follower}. The owner still held the slot at the end: ${s.stillOwner ? 'yes' : '**no**'}.`
   ]
   if (saturated) lines.push('- **No verdict**: the load generator saturated its core.')

@@ -21,24 +21,28 @@ for i = 0, count - 1 do
 end
 return first`
 
-/** Entries one script call may append: bounds how long Redis runs it. */
-const MAX_BATCH = 256
+/** What one script call may append: bounds how long Redis runs it (other replicas' lease renewals wait behind it). */
+const MAX_BATCH_ENTRIES = 256
+const MAX_BATCH_BYTES = 256 * 1024
 
 interface Batch {
   keys: SlotKeys
   epoch: string
   fields: Array<string | Buffer>
+  bytes: number
   waiters: Array<{ resolve: (offset: number | null) => void, reject: (error: Error) => void }>
 }
 
 /**
  * Appends to a slot's bus. Publishes made in the same event-loop turn (the
  * frames of one upstream read) leave as one script call: at 2000 frames/s a
- * call per frame was most of the owner's CPU (bench/replica-bus). Batches go
- * out in order on one connection, so entries keep the order of the calls.
+ * call per frame was most of the owner's CPU (bench/replica-bus). Each batch
+ * is one EVAL with the script's text, written at once on one connection, so
+ * entries keep the order of the calls; EVALSHA would need a SCRIPT LOAD after
+ * Redis forgot the script, and a batch flushed while another waited for that
+ * load could overtake it.
  */
 export class Publisher {
-  private sha: string | undefined
   private readonly open = new Map<string, Batch>()
 
   constructor (private readonly redis: RedisClient, private readonly maxLen: number) {}
@@ -48,39 +52,28 @@ export class Publisher {
     const id = `${keys.bus} ${epoch}`
     let batch = this.open.get(id)
     if (batch === undefined) {
-      batch = { keys, epoch, fields: [], waiters: [] }
+      batch = { keys, epoch, fields: [], bytes: 0, waiters: [] }
       this.open.set(id, batch)
       const started = batch
       process.nextTick(() => this.flush(id, started))
     }
     batch.fields.push(kind, topic, payload)
+    batch.bytes += topic.length + payload.length
     const offset = new Promise<number | null>((resolve, reject) => batch.waiters.push({ resolve, reject }))
-    if (batch.waiters.length >= MAX_BATCH) this.flush(id, batch)
+    if (batch.waiters.length >= MAX_BATCH_ENTRIES || batch.bytes >= MAX_BATCH_BYTES) this.flush(id, batch)
     return await offset
   }
 
   private flush (id: string, batch: Batch): void {
     if (this.open.get(id) !== batch) return // already sent (it filled up)
     this.open.delete(id)
-    this.append(batch).then(first => {
-      batch.waiters.forEach((waiter, i) => waiter.resolve(first === null ? null : first + i))
+    const { keys, epoch, fields, waiters } = batch
+    const sent = this.redis.eval(PUBLISH, 3, keys.epoch, keys.offset, keys.bus, epoch, this.maxLen, ...fields) as Promise<number | null>
+    sent.then(first => {
+      waiters.forEach((waiter, i) => waiter.resolve(first === null ? null : first + i))
     }, (error: Error) => {
-      for (const waiter of batch.waiters) waiter.reject(error)
+      for (const waiter of waiters) waiter.reject(error)
     })
-  }
-
-  private async append ({ keys, epoch, fields }: Batch): Promise<number | null> {
-    const args = [3, keys.epoch, keys.offset, keys.bus, epoch, this.maxLen, ...fields] as const
-    if (this.sha !== undefined) {
-      try {
-        return await this.redis.evalsha(this.sha, ...args) as number | null
-      } catch (error) {
-        if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error
-        this.sha = undefined // Redis restarted (or flushed its scripts): load it again
-      }
-    }
-    this.sha ??= await this.redis.script('LOAD', PUBLISH) as string
-    return await this.redis.evalsha(this.sha, ...args) as number | null
   }
 }
 

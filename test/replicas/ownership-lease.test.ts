@@ -63,8 +63,8 @@ t.test('publishes of one event-loop turn leave as one script call, in order; a s
   const lease = new Lease(redis, keys, 'a', 10_000)
   await lease.acquire()
   const publisher = new Publisher(redis, 10_000)
-  await publisher.publish(keys, lease.epoch!, 'm', '/t', 'warm-up') // loads the script
-  const evalCalls = async (): Promise<number> => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0)
+  await publisher.publish(keys, lease.epoch!, 'm', '/t', 'warm-up')
+  const evalCalls = async (): Promise<number> => Number(/cmdstat_eval:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0)
 
   const before = await evalCalls()
   const payloads = Array.from({ length: 300 }, (_, i) => `f${i}`)
