@@ -42,8 +42,11 @@ export class FrameLog {
   append (start: number, end: number, text: string): Buffer {
     if (this.count === this.capacity) this.dropOldest()
     if (this.count === this.starts.length) this.grow()
-    // Room for the worst case (3 bytes per UTF-16 unit) rather than measuring the text first.
-    const slab = this.slabFor(3 * text.length)
+    // Room for the worst case (3 bytes per UTF-16 unit) rather than measuring the text first;
+    // a frame that would need a new slab is measured, so a large one gets a slab its own size,
+    // not three times it.
+    const worst = 3 * text.length
+    const slab = this.slabFor(worst <= this.room() ? worst : Buffer.byteLength(text))
     const offset = slab.used
     const size = slab.bytes.write(text, offset)
     slab.used += size
@@ -99,6 +102,12 @@ export class FrameLog {
     slab.live--
     // Frames leave oldest first, so an emptied slab is the first one; the one taking frames stays.
     while (this.slabs.length > 1 && this.slabs[0]!.live === 0) this.slabs.shift()
+  }
+
+  /** Bytes left in the slab taking frames. */
+  private room (): number {
+    const last = this.slabs[this.slabs.length - 1]
+    return last === undefined ? 0 : last.bytes.length - last.used
   }
 
   private slabFor (size: number): Slab {

@@ -44,6 +44,7 @@ t.test('bytes held follow the window, not the frames appended', async t => {
   const big = 'y'.repeat(200 * 1024)
   log.append(0, 0, big)
   t.equal(log.frame(9).toString(), big, 'a frame larger than a slab')
+  t.ok(log.retainedBytes < 200 * 1024 + 3 * 16 * 1024, `a slab its own size, not 3× it (${log.retainedBytes} bytes held)`)
 })
 
 t.test('multi-byte text is stored whole, however full the slab', async t => {
