@@ -41,3 +41,35 @@ t.test('a client that leaves before the handler runs: KuCoin is never asked', as
   t.equal(upstream.received(), 0, 'KuCoin was not asked')
   t.same(answered, [499], 'the handler answered "client closed request" to nobody')
 })
+
+t.test('a placement whose client left before the handler ran: not sent, and the same key places on retry', async t => {
+  const upstream = await holdingUpstream(t)
+  const { DEMO_KEY } = await import('../../src/simulator/index.js')
+  const app = await gatewayApp(t, upstream.url, {
+    KGW_TRADING_ENABLED: 'true',
+    KUCOIN_API_KEY: DEMO_KEY.key,
+    KUCOIN_API_SECRET: DEMO_KEY.secret,
+    KUCOIN_API_PASSPHRASE: DEMO_KEY.passphrase
+  })
+  let arrived = (): void => {}
+  const reached = new Promise<void>(resolve => { arrived = resolve })
+  let held = true
+  app.addHook('preHandler', (request, reply, done) => {
+    if (!held || request.method !== 'POST') { done(); return }
+    held = false
+    reply.raw.once('close', () => { done() })
+    arrived()
+  })
+  const port = await listen(app)
+  const order = JSON.stringify({ symbol: 'BTC-USDT', side: 'buy', type: 'limit', price: '1000', size: '0.001' })
+  const headers = { 'content-type': 'application/json', 'idempotency-key': 'leave-1' }
+  const first = await sendRaw(port, 'POST', '/spot/api/v1/hf/orders', headers, order)
+  await reached
+  first.destroy()
+  // The retry reaches KuCoin (held there): the key was left free ("not placed"), not stuck as unknown.
+  const retry = await sendRaw(port, 'POST', '/spot/api/v1/hf/orders', headers, order)
+  const placements = (): string[] => upstream.calls().filter(call => call.startsWith('POST /api/v1/hf/orders'))
+  await until(() => placements().length > 0, 'the retry to reach KuCoin')
+  t.equal(placements().length, 1, 'one POST at KuCoin: the retry, not the abandoned first')
+  retry.destroy()
+})

@@ -15,12 +15,15 @@ export interface HoldingUpstream {
   received: () => number
   /** Of those, the ones the gateway closed before they were answered. */
   abandoned: () => number
+  /** `METHOD path` of each of those calls, in arrival order. */
+  calls: () => string[]
 }
 
 /** Answers time syncs; holds every other call until its connection closes. */
 export async function holdingUpstream (t: TestContext): Promise<HoldingUpstream> {
   let received = 0
   let abandoned = 0
+  const calls: string[] = []
   const server = createServer((req, res: ServerResponse) => {
     if (req.url?.startsWith('/api/v1/timestamp') === true) {
       res.writeHead(200, { 'content-type': 'application/json' })
@@ -28,11 +31,12 @@ export async function holdingUpstream (t: TestContext): Promise<HoldingUpstream>
       return
     }
     received++
+    calls.push(`${req.method ?? ''} ${req.url ?? ''}`)
     res.on('close', () => { if (!res.writableFinished) abandoned++ })
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise(resolve => { server.closeAllConnections(); server.close(resolve) }))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received: () => received, abandoned: () => abandoned }
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received: () => received, abandoned: () => abandoned, calls: () => [...calls] }
 }
 
 /** A gateway on that upstream, not yet listening, so a test may add hooks first. */
