@@ -171,7 +171,7 @@ export const ROWS: Row[] = [
     path: '/spot/api/v1/accounts',
     answers: [{ status: 400, body: '{"code":"400002","msg":"KC-API-TIMESTAMP Invalid"}' }, { body: ACCOUNTS }],
     expect: { status: 200, body: ACCOUNTS },
-    saw: requests => count(requests, '/api/v1/accounts') === 2 && count(requests, '/api/v1/timestamp') >= 1 ? undefined : 'expected accounts, a time sync, accounts again'
+    saw: requests => count(requests, '/api/v1/accounts') === 2 && count(requests, '/api/v1/timestamp') >= 1 ? undefined : `expected accounts, a time sync, accounts again; saw ${requests.map(r => r.target).join(', ')}`
   },
   {
     name: 'a truncated-looking success that is not JSON is a typed 502',
