@@ -25,6 +25,14 @@ t.test('an alias bomb is refused before parsing, with 0 KuCoin calls', async t =
     t.equal(res.status, 400)
     t.match(res.json(), { data: null, errors: [{ message: /1000 aliases; the limit is 50/, extensions: { type: 'urn:kgw:graphql-aliases-exceeded', status: 400 } }] })
   }
+  // The same check for a query string and for an operation inside a batch (the whole batch is refused).
+  const small = `{ spot { ${Array.from({ length: 60 }, (_, i) => `a${i}: serverTime`).join(' ')} } }` // a URL's size
+  const viaGet = await raw(gw.url, { method: 'GET', path: `/graphql?query=${encodeURIComponent(small)}` })
+  t.equal(viaGet.status, 400)
+  t.match(viaGet.json(), { errors: [{ message: /the document has 60 aliases; the limit is 50/ }] })
+  const batched = await post(gw, [{ query: '{ spot { serverTime } }' }, { query: bomb }])
+  t.equal(batched.status, 400)
+  t.match(batched.json(), { errors: [{ message: /the document has 1000 aliases; the limit is 50/ }] })
   t.equal(calls(gw) - before, 0, 'KuCoin saw nothing')
   // Measured, never asserted: the first request warms the JIT up.
   const warm = timings.slice(1).sort((a, b) => a - b)
