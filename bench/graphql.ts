@@ -109,13 +109,15 @@ async function throughput (): Promise<string> {
   const clean = (row: Row): boolean => row.result.errors === 0 && row.result.non2xx === 0
   const saturated = (row: Row): boolean => row.generatorCpu + row.simulatorCpu >= SATURATED
   const all = [...restRounds, ...uncachedRounds]
+  const busy = (row: Row): string => `${Math.round(row.result.rps * row.gatewayUsPerRequest / 1e4)}%`
   const perRound = restRounds.map((r, i) => (r.gatewayUsPerRequest / uncachedRounds[i]!.gatewayUsPerRequest).toFixed(2)).join(', ')
   const verdict = !all.every(clean)
     ? 'not printed: a round had errors or non-2xx answers'
     : all.some(saturated)
       ? 'not printed: the generator\'s core was saturated in a round'
-      : `in gateway CPU per request (the gateway's own cost; neither side saturates its core, so req/s also follows the round trip), REST ÷ GraphQL = **${(median(restRounds.map(r => r.gatewayUsPerRequest)) / median(uncachedRounds.map(r => r.gatewayUsPerRequest))).toFixed(2)}×** ` +
-        `(target ≥ 0.8; per round ${perRound}); in req/s ${(median(uncachedRounds.map(r => r.result.rps)) / median(restRounds.map(r => r.result.rps))).toFixed(2)}×`
+      : `in gateway CPU per request (the gateway's own cost), REST ÷ GraphQL = **${(median(restRounds.map(r => r.gatewayUsPerRequest)) / median(uncachedRounds.map(r => r.gatewayUsPerRequest))).toFixed(2)}×** ` +
+        `(target ≥ 0.8; per round ${perRound}); in req/s ${(median(uncachedRounds.map(r => r.result.rps)) / median(restRounds.map(r => r.result.rps))).toFixed(2)}× ` +
+        `(req/s follows CPU only where the gateway's core is the bottleneck: busy ${busy(rest)} REST, ${busy(uncached)} GraphQL)`
   return [
     `\`POST /graphql\` \`${TICKER_QUERY}\` against \`GET /spot${LEVEL1}\` (the same KuCoin call), 50 connections, ${seconds} s after a 3 s warm-up. ` +
       `REST and the uncached query: one gateway process, ${ROUNDS} rounds alternating, the median round of each shown. ` +
