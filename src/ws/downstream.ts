@@ -8,14 +8,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type {} from '@fastify/websocket'
 import { WebSocket } from 'ws'
 import type { Market } from '../kucoin/catalog.js'
-import { backlog } from './backlog.js'
+import { backlog } from './socket/backlog.js'
 import type { Feed } from './feed.js'
 import type { HubClient } from './hub.js'
 import {
   CLOSE, WS_ERROR, ackFrame, errorFrame, isFrameError, noticeFrame, parseClientFrame, pongFrame, topicErrorFrame, welcomeFrame, type ClientFrame
 } from './protocol.js'
 import { RateWindow } from './rate-window.js'
-import { allocTextFrame } from './text-frame.js'
+import { allocTextFrame } from './socket/text-frame.js'
+import { corkForThisTurn } from './socket/turn-cork.js'
 import type { WsTokens } from './tokens.js'
 import { isTopicError, parseTopic } from './topics.js'
 import { VIRTUAL_PREFIX, type VirtualTopics } from './virtual-topics.js'
@@ -66,25 +67,6 @@ export class FrameCache {
     this.framed = framed
     return framed
   }
-}
-
-/**
- * Sockets written to in this turn of the event loop, corked: one upstream
- * read (several KuCoin frames) or one books delta reaching a client as
- * several frames costs it one write syscall, not one per frame. Uncorked
- * together once the turn's synchronous work is done.
- */
-const corked: Writable[] = []
-
-function uncorkAll (): void {
-  // Taken first: a socket corked while these are flushed goes on a new list, with its own uncork.
-  for (const raw of corked.splice(0)) raw.uncork()
-}
-
-function corkForThisTurn (raw: Writable): void {
-  if (raw.writableCorked > 0) return
-  raw.cork()
-  if (corked.push(raw) === 1) process.nextTick(uncorkAll)
 }
 
 /**

@@ -7,8 +7,9 @@
 import type { Writable } from 'node:stream'
 import { GraphQLError, type GraphQLFormattedError } from 'graphql'
 import { WebSocket } from 'ws'
-import { backlog } from '../../ws/backlog.js'
-import { allocTextFrame } from '../../ws/text-frame.js'
+import { backlog } from '../../ws/socket/backlog.js'
+import { allocTextFrame } from '../../ws/socket/text-frame.js'
+import { corkForThisTurn } from '../../ws/socket/turn-cork.js'
 import { acceptConnection, type AccessOptions, type GraphQLContext } from '../context.js'
 import type { StreamStats } from '../hub-stream.js'
 import type { Groups } from './group.js'
@@ -44,16 +45,21 @@ const CLOSING_BRACE = 0x7d
 /**
  * Results go to the TCP socket under ws as whole pre-built frames, the same
  * way /spot/ws writes (permessage-deflate is off, app.ts, so ws's own sender
- * never queues and both paths keep call order).
+ * never queues and both paths keep call order), corked for the rest of the
+ * turn like /spot/ws's: a socket's results of one turn leave in one write
+ * syscall, after the fan-out loop (measured: 1.2-1.4x /spot/ws's CPU per
+ * delivery at 200 subscribers x 50 msgs/s without, about 1.0x with).
  */
-function sinkOf (socket: WebSocket): Sink {
+export function sinkOf (socket: WebSocket): Sink {
   const raw = (socket as unknown as { _socket?: Writable })._socket
   return {
     get bufferedAmount () { return backlog(socket, raw) },
     writeResult: (prefix, payload) => {
       if (socket.readyState !== OPEN) return
-      if (raw !== undefined) raw.write(textFrame(prefix, payload))
-      else socket.send(Buffer.concat([prefix, payload, Buffer.from('}')]), { binary: false })
+      if (raw !== undefined) {
+        corkForThisTurn(raw)
+        raw.write(textFrame(prefix, payload))
+      } else socket.send(Buffer.concat([prefix, payload, Buffer.from('}')]), { binary: false })
     },
     onDrain: listener => { raw?.on('drain', listener) }
   }
