@@ -66,9 +66,10 @@ export function installOperationChecks (app: FastifyInstance, limits: GraphqlLim
   // A callback hook: it runs on every route (REST too), and an async hook costs a promise per request.
   // The source checks run here rather than in mercurius's preParsing hook, which would cost three more promises per operation.
   app.addHook('preHandler', (request, _reply, done) => {
-    if (request.routeOptions.url !== '/graphql') { done(); return }
+    if (request.routeOptions.url !== '/graphql' || request.ws) { done(); return }
     try {
-      checkRequestSources(request.method === 'GET' ? request.query : request.body, limits)
+      // GET and HEAD (fastify answers HEAD on every GET route) carry the document in the query string.
+      checkRequestSources(request.method === 'POST' ? request.body : request.query, limits)
     } catch (error) {
       done(error as Error)
       return

@@ -4,7 +4,7 @@
 // /spot/ws. A recording stream stands in for the TCP socket, so the writes
 // the kernel would see are counted exactly.
 import { Writable } from 'node:stream'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { WebSocket } from 'ws'
 import { sinkOf } from '../../../src/graphql/live/connection.js'
 
@@ -19,7 +19,7 @@ function recordingSocket (): { raw: Writable, writes: Buffer[][] } {
 }
 
 /** The text of an unmasked server frame with a 2-byte header (payloads under 126 bytes). */
-const frameText = (frame: Buffer): string => {
+function frameText (t: Test, frame: Buffer): string {
   t.equal(frame[0], 0x81, 'FIN + text')
   t.equal(frame[1], frame.length - 2, 'payload length')
   return frame.subarray(2).toString()
@@ -35,11 +35,11 @@ t.test('one turn\'s results for a socket leave in one write, each its own whole 
   t.same(writes, [], 'nothing written while the turn runs')
   await new Promise(resolve => process.nextTick(resolve))
   t.equal(writes.length, 1, 'one write')
-  t.same(writes[0]!.map(frame => JSON.parse(frameText(frame))), ['a', 'b', 'c'].map(id => ({ id, type: 'next', payload: { data: { n: 1 } } })))
+  t.same(writes[0]!.map(frame => JSON.parse(frameText(t, frame))), ['a', 'b', 'c'].map(id => ({ id, type: 'next', payload: { data: { n: 1 } } })))
   sink.writeResult(prefix('a'), Buffer.from('{"data":{"n":2}}'))
   await new Promise(resolve => setImmediate(resolve))
   t.equal(writes.length, 2, 'the next turn\'s result is a write of its own')
-  t.same(JSON.parse(frameText(writes[1]![0]!)), { id: 'a', type: 'next', payload: { data: { n: 2 } } })
+  t.same(JSON.parse(frameText(t, writes[1]![0]!)), { id: 'a', type: 'next', payload: { data: { n: 2 } } })
 })
 
 t.test('a socket that is no longer open is not written to', async t => {
