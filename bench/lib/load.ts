@@ -34,7 +34,18 @@ export async function maxThroughput (url: string, options: ThroughputOptions = {
   }
 }
 
-export interface FixedRate { rate: number, achievedRps: number, p50Us: number, p99Us: number, errors: number }
+export interface FixedRate {
+  rate: number
+  achievedRps: number
+  p50Us: number
+  p99Us: number
+  /** Failed requests and answers other than 200. */
+  errors: number
+  /** Of `errors`, the answers other than 200. */
+  non200: number
+  /** Requests sent (all answered or failed by the time it returns). */
+  total: number
+}
 
 function percentile (sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN
@@ -47,13 +58,14 @@ function percentile (sorted: number[], p: number): number {
  * direct and gateway runs share that artefact, so their difference is the
  * gateway's own latency.
  */
-export async function fixedRate (url: string, rate: number, seconds: number, connections = 64): Promise<FixedRate> {
+export async function fixedRate (url: string, rate: number, seconds: number, connections = 64, request: RequestShape = { method: 'GET' }): Promise<FixedRate> {
   const target = new URL(url)
   const pool = new Pool(target.origin, { connections, pipelining: 1 })
   const path = target.pathname + target.search
   const total = Math.round(rate * seconds)
   const latencies: number[] = []
   let errors = 0
+  let non200 = 0
   let sent = 0
   const inFlight: Array<Promise<void>> = []
   const start = performance.now()
@@ -61,10 +73,13 @@ export async function fixedRate (url: string, rate: number, seconds: number, con
     const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1)
     for (; sent < due; sent++) {
       const begin = performance.now()
-      inFlight.push(pool.request({ method: 'GET', path }).then(async res => {
+      inFlight.push(pool.request({ path, ...request }).then(async res => {
         await res.body.dump()
         latencies.push((performance.now() - begin) * 1000)
-        if (res.statusCode !== 200) errors++
+        if (res.statusCode !== 200) {
+          errors++
+          non200++
+        }
       }, () => { errors++ }))
     }
     await new Promise(resolve => setTimeout(resolve, 1))
@@ -73,5 +88,26 @@ export async function fixedRate (url: string, rate: number, seconds: number, con
   const elapsed = (performance.now() - start) / 1000
   await pool.close()
   latencies.sort((a, b) => a - b)
-  return { rate, achievedRps: Math.round(total / elapsed), p50Us: Math.round(percentile(latencies, 0.5)), p99Us: Math.round(percentile(latencies, 0.99)), errors }
+  return { rate, achievedRps: Math.round(total / elapsed), p50Us: Math.round(percentile(latencies, 0.5)), p99Us: Math.round(percentile(latencies, 0.99)), errors, non200, total }
+}
+
+/**
+ * `fixedRate` as a Throughput: a 3 s warm-up at the same rate, `afterWarmup`,
+ * then the measured run. Requests go out evenly (1 ms steps), not in
+ * per-second bursts as autocannon's rate option sends them.
+ */
+export async function pacedThroughput (url: string, rate: number, options: ThroughputOptions = {}): Promise<Throughput> {
+  const request = options.request ?? { method: 'GET' }
+  const connections = options.connections ?? 50
+  await fixedRate(url, rate, options.warmupSeconds ?? 3, connections, request)
+  await options.afterWarmup?.()
+  const run = await fixedRate(url, rate, options.seconds ?? 10, connections, request)
+  return {
+    rps: run.achievedRps,
+    p50Ms: run.p50Us / 1000,
+    p99Ms: run.p99Us / 1000,
+    errors: run.errors - run.non200,
+    non2xx: run.non200,
+    total: run.total
+  }
 }
