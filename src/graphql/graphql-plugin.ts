@@ -87,7 +87,9 @@ async function graphqlPlugin (app: FastifyInstance, { config, tokens, metrics, c
     // GraphiQL is served from local packages by src/routes/graphiql.ts: mercurius's page loads it from a CDN.
     graphiql: false,
     // Writes are JSON (src/http/content-type.ts); queries may also come as application/graphql.
-    additionalRouteOptions: { config: { bodyTypes: ['application/json', 'application/graphql'] } },
+    // No HEAD route beside GET (fastify adds one to every GET route): a HEAD would run the query, spend
+    // KuCoin calls and drop the answer.
+    additionalRouteOptions: { config: { bodyTypes: ['application/json', 'application/graphql'] }, exposeHeadRoute: false },
     allowBatchedQueries: config.graphql.maxBatch > 1,
     // A backstop to cost.ts's own count: graphql stops parsing past this many tokens.
     graphql: { parseOptions: { maxTokens: config.graphql.maxTokens + 100 } },

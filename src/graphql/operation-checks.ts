@@ -68,7 +68,7 @@ export function installOperationChecks (app: FastifyInstance, limits: GraphqlLim
   app.addHook('preHandler', (request, _reply, done) => {
     if (request.routeOptions.url !== '/graphql' || request.ws) { done(); return }
     try {
-      // GET and HEAD (fastify answers HEAD on every GET route) carry the document in the query string.
+      // GET carries the document in its query string (HEAD has no route, graphql-plugin.ts).
       checkRequestSources(request.method === 'POST' ? request.body : request.query, limits)
     } catch (error) {
       done(error as Error)

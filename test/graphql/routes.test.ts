@@ -32,3 +32,11 @@ t.test('queries over GET; mutations only over POST', async t => {
   const mutation = await gw.get(`/graphql?query=${encodeURIComponent('mutation { cancelAllSpotOrders(symbol: "BTC-USDT") { orderIds } }')}`)
   t.equal(mutation.status, 405)
 })
+
+t.test('HEAD runs nothing: a query\'s answer it would drop is not worth a KuCoin call', async t => {
+  const gw = await startGateway(t, { key: 'none' })
+  const before = gw.sim.requests.length
+  const head = await fetch(`${gw.url}/graphql?query=${encodeURIComponent('{ spot { ticker(symbol: "BTC-USDT") { price } } }')}`, { method: 'HEAD' })
+  t.equal(head.status, 404)
+  t.equal(gw.sim.requests.length, before, 'KuCoin saw nothing')
+})
