@@ -47,8 +47,9 @@ const CLOSING_BRACE = 0x7d
  * way /spot/ws writes (permessage-deflate is off, app.ts, so ws's own sender
  * never queues and both paths keep call order), corked for the rest of the
  * turn like /spot/ws's: a socket's results of one turn leave in one write
- * syscall, after the fan-out loop (measured: 1.2-1.4x /spot/ws's CPU per
- * delivery at 200 subscribers x 50 msgs/s without, about 1.0x with).
+ * syscall, after the fan-out loop (measured on the same quiet machine, CPU per
+ * delivery against /spot/ws at 200 subscribers x 50 msgs/s: 1.34x without,
+ * 1.06-1.28x with; docs/benchmarks.md).
  */
 export function sinkOf (socket: WebSocket): Sink {
   const raw = (socket as unknown as { _socket?: Writable })._socket
